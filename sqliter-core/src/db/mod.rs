@@ -1,0 +1,311 @@
+//! The synchronous database, [`SqliterDB`].
+
+mod options;
+mod transaction;
+
+pub use options::{configure_connection, DbOptions, Logger, Settings};
+pub use transaction::Transaction;
+
+use std::cell::{Cell, RefCell};
+
+use rusqlite::Connection;
+
+use crate::error::{sql_error, Error, Result};
+use crate::model::DbModel;
+use crate::record::{self, InsertOptions};
+use crate::schema::{self, CreateTableOptions};
+use crate::session::Session;
+
+/// A synchronous SQLite database holding SQLiter models.
+///
+/// ```
+/// use sqliter_core::{DbModel, SqliterDB};
+///
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct User {
+///     pk: i64,
+///     name: String,
+///     #[sqliter(unique)]
+///     email: String,
+/// }
+///
+/// # fn main() -> sqliter_core::Result<()> {
+/// let db = SqliterDB::open_in_memory()?;
+/// db.create_table::<User>()?;
+/// let alice = db.insert(User { name: "Alice".into(), email: "a@x.org".into(), ..Default::default() })?;
+/// assert_eq!(db.get::<User>(alice.pk)?.unwrap().name, "Alice");
+/// # Ok(()) }
+/// ```
+///
+/// After [`close`](Self::close), the next operation reopens the connection
+/// (as upstream does); an in-memory database then starts empty.
+#[derive(Debug)]
+pub struct SqliterDB {
+    settings: Settings,
+    conn: RefCell<Option<Connection>>,
+    tx_depth: Cell<u32>,
+}
+
+impl SqliterDB {
+    /// Open a database with `options`; `reset` drops every user table.
+    ///
+    /// ```no_run
+    /// use sqliter_core::{DbOptions, SqliterDB};
+    /// let db = SqliterDB::new(DbOptions::file("app.db").debug(true))?;
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn new(options: DbOptions) -> Result<Self> {
+        let reset = options.reset;
+        let settings = options.into_settings()?;
+        let conn = settings.open_connection()?;
+        let db = Self {
+            settings,
+            conn: RefCell::new(Some(conn)),
+            tx_depth: Cell::new(0),
+        };
+        if reset {
+            db.with_session(|s| {
+                let dropped = schema::drop_all_tables(s)?;
+                tracing::debug!(target: "sqliter", "Database reset: {dropped} user-created tables dropped.");
+                Ok(())
+            })?;
+        }
+        Ok(db)
+    }
+
+    /// Open (or create) a database file with default options.
+    pub fn open(path: impl Into<String>) -> Result<Self> {
+        Self::new(DbOptions::file(path))
+    }
+
+    /// Open a private in-memory database.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::new(DbOptions::memory())
+    }
+
+    /// Run `f` on a session, reconnecting first if the database was closed.
+    pub(crate) fn with_session<T>(&self, f: impl FnOnce(&Session<'_>) -> Result<T>) -> Result<T> {
+        self.connect()?;
+        let guard = self.conn.borrow();
+        let conn = guard
+            .as_ref()
+            .ok_or_else(|| Error::Transaction("the database is closed".into()))?;
+        f(&Session::new(conn, &self.settings))
+    }
+
+    /// Run `f` with the underlying rusqlite connection (for raw SQL).
+    ///
+    /// ```
+    /// # let db = sqliter_core::SqliterDB::open_in_memory()?;
+    /// let one: i64 = db.with_connection(|conn| conn.query_row("SELECT 1", [], |r| r.get(0)))??;
+    /// assert_eq!(one, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> T) -> Result<T> {
+        self.with_session(|s| Ok(f(s.conn)))
+    }
+
+    /// Open the connection if it is not open (every operation does this).
+    pub fn connect(&self) -> Result<()> {
+        if self.conn.borrow().is_some() {
+            return Ok(());
+        }
+        let conn = self.settings.open_connection()?;
+        *self
+            .conn
+            .try_borrow_mut()
+            .map_err(|_| Error::Transaction("the connection is in use".into()))? = Some(conn);
+        Ok(())
+    }
+
+    /// Close the connection. Uncommitted work (`auto_commit = false`) is
+    /// lost; an in-memory database loses everything. Closing twice is fine.
+    pub fn close(&self) -> Result<()> {
+        let conn = self
+            .conn
+            .try_borrow_mut()
+            .map_err(|_| Error::Transaction("the connection is in use".into()))?
+            .take();
+        self.tx_depth.set(0);
+        match conn {
+            Some(conn) => conn
+                .close()
+                .map_err(|(_, source)| Error::DatabaseConnection {
+                    path: self.settings.db_filename().to_owned(),
+                    source,
+                }),
+            None => Ok(()),
+        }
+    }
+
+    /// Commit the open transaction, if any (for `auto_commit = false`).
+    pub fn commit(&self) -> Result<()> {
+        self.end_implicit("COMMIT")
+    }
+
+    /// Roll back the open transaction, if any (for `auto_commit = false`).
+    pub fn rollback(&self) -> Result<()> {
+        self.end_implicit("ROLLBACK")
+    }
+
+    fn end_implicit(&self, sql: &str) -> Result<()> {
+        if self.conn.borrow().is_none() {
+            return Ok(());
+        }
+        if self.tx_depth.get() > 0 {
+            return Err(Error::Transaction(format!(
+                "cannot {} while a scoped transaction is open",
+                sql.to_lowercase()
+            )));
+        }
+        self.with_session(|s| {
+            if s.conn.is_autocommit() {
+                Ok(())
+            } else {
+                s.execute_batch(sql).map_err(|e| sql_error(sql, e))
+            }
+        })
+    }
+
+    /// The file name, or `None` in memory.
+    pub fn filename(&self) -> Option<&str> {
+        self.settings.filename.as_deref()
+    }
+
+    /// The file name, or `":memory:"`.
+    pub fn db_filename(&self) -> &str {
+        self.settings.db_filename()
+    }
+
+    /// Whether the database lives in memory.
+    pub fn is_memory(&self) -> bool {
+        self.settings.filename.is_none()
+    }
+
+    /// The `auto_commit` option.
+    pub fn is_autocommit(&self) -> bool {
+        self.settings.auto_commit
+    }
+
+    /// The `debug` option.
+    pub fn debug(&self) -> bool {
+        self.settings.debug
+    }
+
+    /// The `logger` option.
+    pub fn logger(&self) -> Option<&Logger> {
+        self.settings.logger.as_ref()
+    }
+
+    /// The `return_local_time` option.
+    pub fn return_local_time(&self) -> bool {
+        self.settings.return_local_time
+    }
+
+    /// Whether a connection is open.
+    pub fn is_connected(&self) -> bool {
+        self.conn.borrow().is_some()
+    }
+
+    /// Whether a scoped transaction is open.
+    pub fn in_transaction(&self) -> bool {
+        self.tx_depth.get() > 0
+    }
+
+    /// The user tables, in creation order.
+    pub fn table_names(&self) -> Result<Vec<String>> {
+        self.with_session(schema::table_names)
+    }
+
+    /// Create `M`'s table and indexes if they do not exist.
+    pub fn create_table<M: DbModel>(&self) -> Result<()> {
+        self.create_table_with::<M>(CreateTableOptions::default())
+    }
+
+    /// Create `M`'s table with `exists_ok` / `force`.
+    pub fn create_table_with<M: DbModel>(&self, options: CreateTableOptions) -> Result<()> {
+        self.with_session(|s| schema::create_table(s, M::META, options))
+    }
+
+    /// Drop `M`'s table; dropping a missing table is not an error.
+    pub fn drop_table<M: DbModel>(&self) -> Result<()> {
+        self.with_session(|s| schema::drop_table(s, M::META.table_name))
+    }
+
+    /// Insert `record` and return it with its pk and timestamps set.
+    /// A non-zero `pk` is kept as the row's primary key.
+    pub fn insert<M: DbModel>(&self, record: M) -> Result<M> {
+        self.insert_with(record, InsertOptions::default())
+    }
+
+    /// Insert with options (`timestamp_override`).
+    pub fn insert_with<M: DbModel>(&self, mut record: M, options: InsertOptions) -> Result<M> {
+        self.with_session(|s| record::insert(s, &mut record, options))?;
+        Ok(record)
+    }
+
+    /// Insert every record in one transaction: all rows or none. The
+    /// records get their pks and timestamps only when all are in; on error
+    /// they are left as they were. An empty slice runs no SQL.
+    pub fn bulk_insert<M: DbModel>(&self, records: &mut [M]) -> Result<()> {
+        self.bulk_insert_with(records, InsertOptions::default())
+    }
+
+    /// [`bulk_insert`](Self::bulk_insert) with options.
+    pub fn bulk_insert_with<M: DbModel>(
+        &self,
+        records: &mut [M],
+        options: InsertOptions,
+    ) -> Result<()> {
+        self.with_session(|s| record::bulk_insert(s, records, options))
+    }
+
+    /// The record with primary key `pk`, or `None`.
+    pub fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>> {
+        self.with_session(|s| record::get(s, pk))
+    }
+
+    /// Save every field of a stored record and bump its `updated_at`;
+    /// `RecordNotFound` if no row has its pk.
+    pub fn update<M: DbModel>(&self, record: &mut M) -> Result<()> {
+        self.with_session(|s| record::update(s, record))
+    }
+
+    /// Delete the row of `M` with primary key `pk`; `RecordNotFound` if
+    /// there is none.
+    pub fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
+        self.with_session(|s| record::delete::<M>(s, pk))
+    }
+
+    /// Begin a scoped transaction; nested calls open savepoints, so an inner
+    /// rollback undoes only the inner work.
+    pub fn begin(&self) -> Result<Transaction<'_>> {
+        Transaction::begin(self)
+    }
+
+    /// Run `f` in a transaction: committed when `f` returns `Ok`, rolled
+    /// back when it returns `Err` or panics.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB, Error};
+    /// # #[derive(DbModel, Debug, Default)] struct Note { pk: i64, text: String }
+    /// # let db = SqliterDB::open_in_memory()?;
+    /// # db.create_table::<Note>()?;
+    /// let result: Result<(), Error> = db.transaction(|db| {
+    ///     db.insert(Note { text: "kept?".into(), ..Default::default() })?;
+    ///     db.delete::<Note>(999) // fails: the insert is rolled back too
+    /// });
+    /// assert!(result.is_err());
+    /// assert!(db.get::<Note>(1)?.is_none());
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn transaction<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&Self) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self.begin()?;
+        let value = f(self)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}

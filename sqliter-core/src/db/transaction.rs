@@ -1,0 +1,82 @@
+//! Scoped transactions of the sync door.
+
+use crate::error::{sql_error, Error, Result};
+
+use super::SqliterDB;
+
+/// An open transaction (or savepoint, when nested). Commit it with
+/// [`Transaction::commit`]; dropping it uncommitted, including while
+/// unwinding from a panic, rolls it back.
+#[derive(Debug)]
+#[must_use = "a transaction is rolled back when dropped; call `commit()`"]
+pub struct Transaction<'db> {
+    db: &'db SqliterDB,
+    /// 1 for the outermost transaction, 2+ for savepoints.
+    level: u32,
+    open: bool,
+}
+
+impl<'db> Transaction<'db> {
+    pub(super) fn begin(db: &'db SqliterDB) -> Result<Self> {
+        let level = db.tx_depth.get() + 1;
+        db.with_session(|session| {
+            if level > 1 {
+                let sql = format!("SAVEPOINT sqliter_tx_{level}");
+                session.execute_batch(&sql).map_err(|e| sql_error(&sql, e))
+            } else if session.conn.is_autocommit() {
+                // IMMEDIATE: two writers queue on the lock instead of
+                // deadlocking on an upgrade.
+                session
+                    .execute_batch("BEGIN IMMEDIATE")
+                    .map_err(|e| sql_error("BEGIN IMMEDIATE", e))
+            } else {
+                // auto_commit = false left an implicit transaction open: this
+                // scope takes it over, as upstream does.
+                Ok(())
+            }
+        })?;
+        db.tx_depth.set(level);
+        Ok(Self {
+            db,
+            level,
+            open: true,
+        })
+    }
+
+    fn finish(&mut self, commit: bool) -> Result<()> {
+        if self.db.tx_depth.get() != self.level {
+            return Err(Error::Transaction(
+                "an inner transaction is still open; finish it first".into(),
+            ));
+        }
+        self.open = false;
+        self.db.tx_depth.set(self.level - 1);
+        let sql = match (self.level, commit) {
+            (1, true) => "COMMIT".to_owned(),
+            (1, false) => "ROLLBACK".to_owned(),
+            (n, true) => format!("RELEASE sqliter_tx_{n}"),
+            (n, false) => format!("ROLLBACK TO sqliter_tx_{n}; RELEASE sqliter_tx_{n}"),
+        };
+        self.db
+            .with_session(|session| session.execute_batch(&sql).map_err(|e| sql_error(&sql, e)))
+    }
+
+    /// Commit (or release the savepoint).
+    pub fn commit(mut self) -> Result<()> {
+        self.finish(true)
+    }
+
+    /// Roll back (to the savepoint, when nested).
+    pub fn rollback(mut self) -> Result<()> {
+        self.finish(false)
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing to report to: the caller is gone or unwinding.
+            let _ = self.finish(false);
+        }
+    }
+}

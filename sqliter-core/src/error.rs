@@ -1,0 +1,281 @@
+//! The one error type of SQLiter, mirroring upstream's exception classes.
+
+use std::fmt;
+
+/// Result alias used throughout SQLiter.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every failure SQLiter reports.
+///
+/// Each variant names the table, field or key it concerns; errors that come
+/// from SQLite keep the underlying [`rusqlite::Error`] as their `source`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The options given to a database constructor are inconsistent.
+    #[error("invalid database options: {0}")]
+    InvalidOptions(String),
+
+    /// The database file could not be opened or configured.
+    #[error("failed to connect to the database '{path}'")]
+    DatabaseConnection {
+        /// The file name (or `:memory:`).
+        path: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// `CREATE TABLE` (or one of its indexes) failed.
+    #[error("failed to create the table '{table}'")]
+    TableCreation {
+        /// The table concerned.
+        table: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// A table was created before the table one of its foreign keys
+    /// references.
+    #[error("cannot create table '{table}': the table it references, '{referenced}', does not exist yet")]
+    MissingReferencedTable {
+        /// The table being created.
+        table: String,
+        /// The referenced table that is missing.
+        referenced: String,
+    },
+
+    /// `DROP TABLE` failed.
+    #[error("failed to delete the table '{table}'")]
+    TableDeletion {
+        /// The table concerned.
+        table: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// An insert failed (for example a duplicate unique value).
+    #[error("failed to insert record into table '{table}'")]
+    RecordInsertion {
+        /// The table concerned.
+        table: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// An update failed (for example a duplicate unique value).
+    #[error("failed to update record in table '{table}'")]
+    RecordUpdate {
+        /// The table concerned.
+        table: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// No row has the primary key an update or delete named.
+    #[error("failed to find the record with key {key} in table '{table}'")]
+    RecordNotFound {
+        /// The table concerned.
+        table: String,
+        /// The primary key that matched nothing.
+        key: i64,
+    },
+
+    /// A read failed (for example the table does not exist).
+    #[error("failed to fetch record from table '{table}'")]
+    RecordFetch {
+        /// The table concerned.
+        table: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// A delete failed.
+    #[error("failed to delete record from table '{table}'")]
+    RecordDeletion {
+        /// The table concerned.
+        table: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// A foreign-key constraint rejected a write.
+    #[error("foreign key constraint violation: cannot {operation} record in table '{table}'")]
+    ForeignKeyConstraint {
+        /// The table written to.
+        table: String,
+        /// `"insert"`, `"update"` or `"delete"`.
+        operation: &'static str,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// A field value cannot be written (NaN, an integer beyond `i64`, a
+    /// value that does not serialize to JSON, ...).
+    #[error("invalid value for {table}.{field}: {reason}")]
+    InvalidValue {
+        /// The table concerned.
+        table: String,
+        /// The Rust field name.
+        field: String,
+        /// Why the value was refused.
+        reason: ValueError,
+    },
+
+    /// A value read from the database file does not fit the model's field.
+    #[error("cannot decode {table}.{column} of row {pk}: {reason}", pk = DisplayPk(*.pk))]
+    Decode {
+        /// The table concerned.
+        table: String,
+        /// The column concerned.
+        column: String,
+        /// The row's primary key, when it could be read.
+        pk: Option<i64>,
+        /// What was wrong with the value.
+        reason: DecodeError,
+    },
+
+    /// A transaction was used in a way its state does not allow.
+    #[error("transaction error: {0}")]
+    Transaction(String),
+
+    /// The database stayed locked by another connection beyond the busy
+    /// timeout; the operation may be retried.
+    #[error("the database is busy (locked by another connection)")]
+    Busy {
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// Any other SQL failure, with the statement that failed.
+    #[error("failed to execute SQL: {sql}")]
+    SqlExecution {
+        /// The statement.
+        sql: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+struct DisplayPk(Option<i64>);
+
+impl fmt::Display for DisplayPk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(pk) => write!(f, "with pk {pk}"),
+            None => f.write_str("with unreadable pk"),
+        }
+    }
+}
+
+/// Why a Rust value cannot be stored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValueError {
+    /// NaN has no SQLite representation (SQLite would store NULL).
+    #[error("NaN cannot be stored")]
+    NaN,
+    /// An unsigned integer above `i64::MAX`.
+    #[error("{0} does not fit in a 64-bit signed integer")]
+    OutOfRange(String),
+    /// A date or time outside the range that unix seconds can hold.
+    #[error("date/time out of range")]
+    DateOutOfRange,
+    /// serde_json refused the value.
+    #[error("JSON serialization failed: {0}")]
+    Json(String),
+}
+
+/// Why a stored value cannot become the field's Rust type.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The SQLite storage class is not the one the field needs.
+    #[error("expected {expected}, found {found}")]
+    WrongType {
+        /// What the field needs.
+        expected: &'static str,
+        /// What the file holds.
+        found: &'static str,
+    },
+    /// An integer that does not fit the field's integer type.
+    #[error("{value} is out of range for {target}")]
+    OutOfRange {
+        /// The stored integer.
+        value: i64,
+        /// The Rust type.
+        target: &'static str,
+    },
+    /// Anything else (invalid JSON, an invalid date, a bool that is not 0/1).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The write operation an error happened in; decides the error variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Insert,
+    Update,
+    Delete,
+    Fetch,
+}
+
+impl Operation {
+    fn verb(self) -> &'static str {
+        match self {
+            Self::Insert => "insert",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::Fetch => "fetch",
+        }
+    }
+}
+
+/// Map an SQLite error raised while running `op` on `table` to the variant
+/// upstream raises for it (constraint, busy, or the operation's own error).
+pub(crate) fn classify(op: Operation, table: &str, source: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode;
+    let table = table.to_owned();
+    if let rusqlite::Error::SqliteFailure(e, _) = &source {
+        if e.code == ErrorCode::DatabaseBusy || e.code == ErrorCode::DatabaseLocked {
+            return Error::Busy { source };
+        }
+        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY {
+            return Error::ForeignKeyConstraint {
+                table,
+                operation: op.verb(),
+                source,
+            };
+        }
+    }
+    match op {
+        Operation::Insert => Error::RecordInsertion { table, source },
+        Operation::Update => Error::RecordUpdate { table, source },
+        Operation::Delete => Error::RecordDeletion { table, source },
+        Operation::Fetch => Error::RecordFetch { table, source },
+    }
+}
+
+/// An SQL failure outside CRUD, keeping the statement for the message.
+pub(crate) fn sql_error(sql: &str, source: rusqlite::Error) -> Error {
+    if let rusqlite::Error::SqliteFailure(e, _) = &source {
+        if e.code == rusqlite::ErrorCode::DatabaseBusy
+            || e.code == rusqlite::ErrorCode::DatabaseLocked
+        {
+            return Error::Busy { source };
+        }
+    }
+    Error::SqlExecution {
+        sql: sql.to_owned(),
+        source,
+    }
+}

@@ -1,0 +1,121 @@
+//! # SQLiter for Rust
+//!
+//! Store Rust structs in SQLite without writing SQL: derive [`DbModel`],
+//! create the table, insert, get, update, delete. This crate holds the
+//! engine and the synchronous [`SqliterDB`]; `sqliter-async` adds the async
+//! door on the same engine.
+//!
+//! ```
+//! use sqliter_core::{DbModel, SqliterDB};
+//!
+//! #[derive(DbModel, Debug, Clone, Default)]
+//! struct Book {
+//!     pk: i64,
+//!     created_at: i64,
+//!     updated_at: i64,
+//!     title: String,
+//!     year: i32,
+//!     price: Option<f64>,
+//!     #[sqliter(json)]
+//!     tags: Vec<String>,
+//! }
+//!
+//! # fn main() -> sqliter_core::Result<()> {
+//! let db = SqliterDB::open_in_memory()?;
+//! db.create_table::<Book>()?;
+//! let mut book = db.insert(Book { title: "Dune".into(), year: 1965, ..Default::default() })?;
+//! assert_eq!(book.pk, 1);
+//! book.price = Some(9.99);
+//! db.update(&mut book)?;
+//! assert_eq!(db.get::<Book>(book.pk)?.unwrap().price, Some(9.99));
+//! db.delete::<Book>(book.pk)?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Models
+//!
+//! `#[derive(DbModel)]` works on structs with named fields. Every table has
+//! `pk INTEGER PRIMARY KEY AUTOINCREMENT`, `created_at INTEGER` and
+//! `updated_at INTEGER` (unix seconds, UTC). The struct must declare
+//! `pk: i64` and may declare `created_at: i64` / `updated_at: i64` to read
+//! the timestamps. Attributes:
+//!
+//! - on the struct: `#[sqliter(table_name = "...", indexes(a, (b, c)),
+//!   unique_indexes(d))]`;
+//! - on a field: `unique`, `json` (store any serde type as JSON),
+//!   `foreign_key = Model` with `on_delete`, `on_update`, `null`,
+//!   `db_column`, `related_name`.
+//!
+//! The default table name is the struct name in snake_case, a trailing
+//! `Model` removed, with `s` appended unless it already ends in `s`
+//! (`BookReview` → `book_reviews`, `HTTPRequest` → `http_requests`).
+
+#![warn(missing_docs)]
+
+// Lets the derive name this crate as `::sqliter_core` from inside it too.
+#[allow(unused_extern_crates)]
+extern crate self as sqliter_core;
+
+mod db;
+mod error;
+mod model;
+mod record;
+mod schema;
+mod session;
+mod value;
+
+pub use db::{configure_connection, DbOptions, Logger, Settings, SqliterDB, Transaction};
+pub use error::{DecodeError, Error, Result, ValueError};
+pub use model::{ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, TableMeta};
+pub use record::InsertOptions;
+pub use schema::{create_table_sql, index_sqls, CreateTableOptions};
+pub use session::Session;
+pub use sqliter_derive::DbModel;
+pub use value::{Codec, DecodeContext, Json, NullableJson, Plain, SqlField, SqlType, Value};
+
+/// The engine's single-record and schema operations on a [`Session`], for
+/// the async door and other front ends.
+pub mod engine {
+    pub use crate::record::{bulk_insert, delete, get, insert, update};
+    pub use crate::schema::{create_table, drop_all_tables, drop_table, table_names};
+}
+
+/// Everything generated code touches. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::model::{
+        ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, TableMeta,
+    };
+    pub use crate::record::{bind_field, decode_field, decode_pk, decode_timestamp, ModelSql};
+    pub use crate::value::{Codec, DecodeContext, Json, NullableJson, Plain, SqlField, SqlType};
+    pub use crate::Result;
+    pub use rusqlite::{Row, Statement};
+    pub use std::sync::OnceLock;
+
+    /// Compile-time check that a field type is storable; spanned on the
+    /// field's type by the derive so the error points there.
+    pub const fn assert_sql_field<T: SqlField>() {}
+
+    /// Compile-time check that a JSON field's type is serde-compatible.
+    pub const fn assert_json_field<T: serde::Serialize + serde::de::DeserializeOwned>() {}
+
+    /// Compile-time check that a foreign-key field holds an integer id.
+    pub const fn assert_foreign_key_field<T: ForeignKeyId>() {}
+
+    /// Integer types that can hold a referenced pk.
+    #[diagnostic::on_unimplemented(
+        message = "a foreign-key field must be `i64` or `Option<i64>`, not `{Self}`",
+        label = "expected `i64` or `Option<i64>`"
+    )]
+    pub trait ForeignKeyId {}
+    impl ForeignKeyId for i64 {}
+    impl ForeignKeyId for Option<i64> {}
+
+    /// Build and cache a model's SQL text.
+    pub fn model_sql(
+        cell: &'static OnceLock<ModelSql>,
+        meta: &'static TableMeta,
+    ) -> &'static ModelSql {
+        cell.get_or_init(|| ModelSql::new(meta))
+    }
+}

@@ -1,0 +1,108 @@
+//! Static descriptions of a model, emitted by `#[derive(DbModel)]`.
+
+use crate::value::SqlType;
+
+/// A model's table: everything schema and SQL generation need.
+#[derive(Debug)]
+pub struct TableMeta {
+    /// The Rust struct's name.
+    pub model_name: &'static str,
+    /// The SQL table name.
+    pub table_name: &'static str,
+    /// Every column in table order: `pk`, `created_at`, `updated_at`, then
+    /// the struct's own fields in declaration order.
+    pub columns: &'static [ColumnMeta],
+    /// `indexes` and `unique_indexes` of the model, in declaration order.
+    pub indexes: &'static [IndexMeta],
+}
+
+/// What role a column plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// `pk INTEGER PRIMARY KEY AUTOINCREMENT`.
+    PrimaryKey,
+    /// `created_at INTEGER`, unix seconds.
+    CreatedAt,
+    /// `updated_at INTEGER`, unix seconds.
+    UpdatedAt,
+    /// A field of the struct.
+    Data,
+}
+
+/// One column.
+#[derive(Debug)]
+pub struct ColumnMeta {
+    /// The Rust field name (what the API accepts in lookups and updates).
+    pub field: &'static str,
+    /// The SQL column name (differs from `field` with `db_column`).
+    pub column: &'static str,
+    /// The column type.
+    pub sql_type: SqlType,
+    /// `false` adds `NOT NULL`.
+    pub nullable: bool,
+    /// Adds `UNIQUE`.
+    pub unique: bool,
+    /// The column's role.
+    pub kind: ColumnKind,
+    /// Set when the column references another model's `pk`.
+    pub foreign_key: Option<ForeignKeyMeta>,
+}
+
+/// A `REFERENCES` clause.
+#[derive(Debug)]
+pub struct ForeignKeyMeta {
+    /// The referenced model's metadata (a function, so a model may refer to
+    /// itself without a cycle in constant evaluation).
+    pub target: fn() -> &'static TableMeta,
+    /// `ON DELETE` action.
+    pub on_delete: FkAction,
+    /// `ON UPDATE` action.
+    pub on_update: FkAction,
+}
+
+/// A foreign-key action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FkAction {
+    /// `CASCADE`.
+    Cascade,
+    /// `SET NULL` (the column must be nullable).
+    SetNull,
+    /// `RESTRICT`, the default as upstream.
+    #[default]
+    Restrict,
+    /// `NO ACTION`.
+    NoAction,
+}
+
+impl FkAction {
+    /// The SQL keyword(s).
+    pub const fn sql(self) -> &'static str {
+        match self {
+            Self::Cascade => "CASCADE",
+            Self::SetNull => "SET NULL",
+            Self::Restrict => "RESTRICT",
+            Self::NoAction => "NO ACTION",
+        }
+    }
+}
+
+/// An index from `#[sqliter(indexes(...))]` or `unique_indexes(...)`.
+#[derive(Debug)]
+pub struct IndexMeta {
+    /// The columns, in order.
+    pub columns: &'static [&'static str],
+    /// `CREATE UNIQUE INDEX`.
+    pub unique: bool,
+}
+
+impl TableMeta {
+    /// The user's own fields (not `pk` or the timestamps).
+    pub fn data_columns(&self) -> impl Iterator<Item = &ColumnMeta> {
+        self.columns.iter().filter(|c| c.kind == ColumnKind::Data)
+    }
+
+    /// Look a column up by its Rust field name.
+    pub fn column_by_field(&self, field: &str) -> Option<&ColumnMeta> {
+        self.columns.iter().find(|c| c.field == field)
+    }
+}

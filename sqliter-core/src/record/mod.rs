@@ -1,0 +1,173 @@
+//! Single-record operations: insert, bulk insert, get, update, delete.
+//!
+//! Each is a function on a [`Session`], so the sync door calls it directly
+//! and the async door sends the very same call to its database thread.
+
+mod decode;
+mod sql;
+
+pub use decode::{bind_field, decode_field, decode_pk, decode_timestamp};
+pub use sql::ModelSql;
+
+use crate::error::{classify, Error, Operation, Result};
+use crate::model::DbModel;
+use crate::session::{unix_now, Session};
+
+/// Options of an insert.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InsertOptions {
+    /// Keep non-zero `created_at` / `updated_at` set by the caller; zeros
+    /// are still replaced by the current time.
+    pub timestamp_override: bool,
+}
+
+fn stamps<M: DbModel>(record: &M, now: i64, options: InsertOptions) -> (i64, i64) {
+    let keep = |value: Option<i64>| match value {
+        Some(v) if options.timestamp_override && v != 0 => v,
+        _ => now,
+    };
+    (keep(record.created_at()), keep(record.updated_at()))
+}
+
+/// Insert one row and return its pk; shared by `insert` and `bulk_insert`.
+fn insert_row<M: DbModel>(
+    session: &Session<'_>,
+    record: &M,
+    created: i64,
+    updated: i64,
+) -> Result<i64> {
+    let table = M::META.table_name;
+    let sql = M::model_sql();
+    let with_pk = record.pk() != 0;
+    let text = if with_pk {
+        &sql.insert_with_pk
+    } else {
+        &sql.insert
+    };
+    let mut stmt = session
+        .conn
+        .prepare_cached(text)
+        .map_err(|e| classify(Operation::Insert, table, e))?;
+    let mut next = 1;
+    if with_pk {
+        bind_field::<crate::value::Plain, i64>(&mut stmt, next, &record.pk(), M::META, 0)?;
+        next += 1;
+    }
+    bind_field::<crate::value::Plain, i64>(&mut stmt, next, &created, M::META, 1)?;
+    bind_field::<crate::value::Plain, i64>(&mut stmt, next + 1, &updated, M::META, 2)?;
+    record.bind_data(&mut stmt, next + 2)?;
+    session.log_statement(&stmt);
+    stmt.raw_execute()
+        .map_err(|e| classify(Operation::Insert, table, e))?;
+    Ok(session.conn.last_insert_rowid())
+}
+
+/// Insert `record`, then set its pk and timestamps.
+pub fn insert<M: DbModel>(
+    session: &Session<'_>,
+    record: &mut M,
+    options: InsertOptions,
+) -> Result<()> {
+    session.begin_implicit()?;
+    let (created, updated) = stamps(record, unix_now(), options);
+    let pk = insert_row(session, record, created, updated)?;
+    record.set_pk(pk);
+    record.set_created_at(created);
+    record.set_updated_at(updated);
+    Ok(())
+}
+
+/// Insert every record in one transaction (a savepoint inside an open
+/// one). The records get their pks and timestamps only once all rows are
+/// in; on error they are left exactly as they were.
+pub fn bulk_insert<M: DbModel>(
+    session: &Session<'_>,
+    records: &mut [M],
+    options: InsertOptions,
+) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    session.begin_implicit()?;
+    let now = unix_now();
+    let assigned = session.atomic(|| {
+        records
+            .iter()
+            .map(|record| {
+                let (created, updated) = stamps(record, now, options);
+                insert_row(session, record, created, updated).map(|pk| (pk, created, updated))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    for (record, (pk, created, updated)) in records.iter_mut().zip(assigned) {
+        record.set_pk(pk);
+        record.set_created_at(created);
+        record.set_updated_at(updated);
+    }
+    Ok(())
+}
+
+/// The record with primary key `pk`, or `None`.
+pub fn get<M: DbModel>(session: &Session<'_>, pk: i64) -> Result<Option<M>> {
+    let table = M::META.table_name;
+    let fetch_err = |e| classify(Operation::Fetch, table, e);
+    let mut stmt = session
+        .conn
+        .prepare_cached(&M::model_sql().select_by_pk)
+        .map_err(fetch_err)?;
+    stmt.raw_bind_parameter(1, pk).map_err(fetch_err)?;
+    session.log_statement(&stmt);
+    let mut rows = stmt.raw_query();
+    match rows.next().map_err(fetch_err)? {
+        Some(row) => M::from_row(row, &session.decode_context()).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Write every data column of `record` and bump its `updated_at`.
+/// `created_at` is never rewritten.
+pub fn update<M: DbModel>(session: &Session<'_>, record: &mut M) -> Result<()> {
+    let table = M::META.table_name;
+    let update_err = |e| classify(Operation::Update, table, e);
+    session.begin_implicit()?;
+    let now = unix_now();
+    let sql = M::model_sql();
+    let mut stmt = session
+        .conn
+        .prepare_cached(&sql.update_by_pk)
+        .map_err(update_err)?;
+    stmt.raw_bind_parameter(1, now).map_err(update_err)?;
+    record.bind_data(&mut stmt, 2)?;
+    stmt.raw_bind_parameter(sql.data_len + 2, record.pk())
+        .map_err(update_err)?;
+    session.log_statement(&stmt);
+    let changed = stmt.raw_execute().map_err(update_err)?;
+    if changed == 0 {
+        return Err(Error::RecordNotFound {
+            table: table.to_owned(),
+            key: record.pk(),
+        });
+    }
+    record.set_updated_at(now);
+    Ok(())
+}
+
+/// Delete the row with primary key `pk`; `RecordNotFound` if there is none.
+pub fn delete<M: DbModel>(session: &Session<'_>, pk: i64) -> Result<()> {
+    let table = M::META.table_name;
+    let delete_err = |e| classify(Operation::Delete, table, e);
+    session.begin_implicit()?;
+    let mut stmt = session
+        .conn
+        .prepare_cached(&M::model_sql().delete_by_pk)
+        .map_err(delete_err)?;
+    stmt.raw_bind_parameter(1, pk).map_err(delete_err)?;
+    session.log_statement(&stmt);
+    if stmt.raw_execute().map_err(delete_err)? == 0 {
+        return Err(Error::RecordNotFound {
+            table: table.to_owned(),
+            key: pk,
+        });
+    }
+    Ok(())
+}

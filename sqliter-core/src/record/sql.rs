@@ -1,0 +1,69 @@
+//! The SQL text of a model's single-record statements, built once per model
+//! from its metadata (the derive keeps it in a `OnceLock`).
+
+use std::fmt::Write;
+
+use crate::model::TableMeta;
+use crate::session::quote_ident;
+
+/// Statement texts for one model.
+#[derive(Debug)]
+pub struct ModelSql {
+    /// `"pk", "created_at", "updated_at", <data columns>`.
+    pub column_list: String,
+    /// `INSERT` of timestamps and data columns (pk assigned by SQLite).
+    pub insert: String,
+    /// `INSERT` with an explicit pk first.
+    pub insert_with_pk: String,
+    /// `SELECT <all columns> FROM t WHERE "pk" = ?`.
+    pub select_by_pk: String,
+    /// `UPDATE t SET "updated_at" = ?, <data> = ? ... WHERE "pk" = ?`.
+    pub update_by_pk: String,
+    /// `DELETE FROM t WHERE "pk" = ?`.
+    pub delete_by_pk: String,
+    /// How many data columns the model has.
+    pub data_len: usize,
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+impl ModelSql {
+    /// Build every statement text for `meta`.
+    pub fn new(meta: &TableMeta) -> Self {
+        let table = quote_ident(meta.table_name);
+        let all: Vec<String> = meta.columns.iter().map(|c| quote_ident(c.column)).collect();
+        let data: Vec<String> = meta.data_columns().map(|c| quote_ident(c.column)).collect();
+        let column_list = all.join(", ");
+
+        let mut insert_cols = vec![quote_ident("created_at"), quote_ident("updated_at")];
+        insert_cols.extend(data.iter().cloned());
+        let insert = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            insert_cols.join(", "),
+            placeholders(insert_cols.len())
+        );
+        let insert_with_pk = format!(
+            "INSERT INTO {table} (\"pk\", {}) VALUES ({})",
+            insert_cols.join(", "),
+            placeholders(insert_cols.len() + 1)
+        );
+
+        let mut update_by_pk = format!("UPDATE {table} SET \"updated_at\" = ?");
+        for column in &data {
+            let _ = write!(update_by_pk, ", {column} = ?");
+        }
+        update_by_pk.push_str(" WHERE \"pk\" = ?");
+
+        Self {
+            select_by_pk: format!("SELECT {column_list} FROM {table} WHERE \"pk\" = ?"),
+            delete_by_pk: format!("DELETE FROM {table} WHERE \"pk\" = ?"),
+            column_list,
+            insert,
+            insert_with_pk,
+            update_by_pk,
+            data_len: data.len(),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Tables: create, drop, list, reset.
+
+mod ddl;
+
+pub use ddl::{create_table_sql, index_sqls};
+
+use crate::error::{sql_error, Error, Result};
+use crate::model::TableMeta;
+use crate::session::{quote_ident, Session};
+
+/// Options of `create_table`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreateTableOptions {
+    /// `CREATE TABLE IF NOT EXISTS` (default true); false makes an existing
+    /// table an error.
+    pub exists_ok: bool,
+    /// Drop the table first (its data is lost).
+    pub force: bool,
+}
+
+impl Default for CreateTableOptions {
+    fn default() -> Self {
+        Self {
+            exists_ok: true,
+            force: false,
+        }
+    }
+}
+
+// `_` is a LIKE wildcard: escape it, or user tables such as `sqlite1`
+// would be hidden (upstream's bug).
+const TABLE_NAMES_SQL: &str =
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid";
+
+/// The user tables, in creation order.
+pub fn table_names(session: &Session<'_>) -> Result<Vec<String>> {
+    if session.settings.debug {
+        session.settings.log(TABLE_NAMES_SQL);
+    }
+    let mut stmt = session
+        .conn
+        .prepare_cached(TABLE_NAMES_SQL)
+        .map_err(|e| sql_error(TABLE_NAMES_SQL, e))?;
+    let names = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error(TABLE_NAMES_SQL, e))?;
+    Ok(names)
+}
+
+fn table_exists(session: &Session<'_>, table: &str) -> Result<bool> {
+    const SQL: &str = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
+    let mut stmt = session
+        .conn
+        .prepare_cached(SQL)
+        .map_err(|e| sql_error(SQL, e))?;
+    stmt.exists([table]).map_err(|e| sql_error(SQL, e))
+}
+
+/// Create a model's table and its indexes, atomically.
+pub fn create_table(
+    session: &Session<'_>,
+    meta: &'static TableMeta,
+    options: CreateTableOptions,
+) -> Result<()> {
+    let table = meta.table_name;
+    for column in meta.columns {
+        if let Some(fk) = &column.foreign_key {
+            let target = (fk.target)().table_name;
+            if target != table && !table_exists(session, target)? {
+                return Err(Error::MissingReferencedTable {
+                    table: table.to_owned(),
+                    referenced: target.to_owned(),
+                });
+            }
+        }
+    }
+    let creation_err = |source| Error::TableCreation {
+        table: table.to_owned(),
+        source,
+    };
+    session.atomic(|| {
+        if options.force {
+            session
+                .execute_batch(&format!("DROP TABLE IF EXISTS {}", quote_ident(table)))
+                .map_err(creation_err)?;
+        }
+        session
+            .execute_batch(&create_table_sql(meta, options.exists_ok))
+            .map_err(creation_err)?;
+        for sql in index_sqls(meta) {
+            session
+                .execute_batch(&sql)
+                .map_err(|e| sql_error(&sql, e))?;
+        }
+        Ok(())
+    })
+}
+
+/// `DROP TABLE IF EXISTS`; dropping a missing table is not an error.
+pub fn drop_table(session: &Session<'_>, table: &str) -> Result<()> {
+    session
+        .execute_batch(&format!("DROP TABLE IF EXISTS {}", quote_ident(table)))
+        .map_err(|source| Error::TableDeletion {
+            table: table.to_owned(),
+            source,
+        })
+}
+
+/// Drop every user table, whatever references what (upstream fails when a
+/// child still references parent rows).
+pub fn drop_all_tables(session: &Session<'_>) -> Result<usize> {
+    let names = table_names(session)?;
+    // Foreign-key enforcement cannot change inside a transaction; switch it
+    // off around the drops so the order of tables does not matter.
+    session
+        .execute_batch("PRAGMA foreign_keys = OFF")
+        .map_err(|e| sql_error("PRAGMA foreign_keys = OFF", e))?;
+    let dropped = session.atomic(|| {
+        for name in &names {
+            drop_table(session, name)?;
+        }
+        Ok(names.len())
+    });
+    session
+        .execute_batch("PRAGMA foreign_keys = ON")
+        .map_err(|e| sql_error("PRAGMA foreign_keys = ON", e))?;
+    dropped
+}

@@ -1,0 +1,127 @@
+//! A connection together with its door's settings: what every engine
+//! function runs on. The sync door builds one per call on its own
+//! connection; the async door builds one inside the database thread.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, Statement};
+
+use crate::db::Settings;
+use crate::error::{sql_error, Result};
+use crate::value::DecodeContext;
+
+/// A connection and the settings of the door that owns it.
+#[derive(Debug, Clone, Copy)]
+pub struct Session<'c> {
+    /// The SQLite connection.
+    pub conn: &'c Connection,
+    /// The owning door's settings (logging, auto-commit, time zone).
+    pub settings: &'c Settings,
+}
+
+impl<'c> Session<'c> {
+    /// Pair a connection with settings.
+    pub fn new(conn: &'c Connection, settings: &'c Settings) -> Self {
+        Self { conn, settings }
+    }
+
+    pub(crate) fn decode_context(&self) -> DecodeContext {
+        DecodeContext {
+            return_local_time: self.settings.return_local_time,
+        }
+    }
+
+    /// Log a prepared statement with its bound values substituted by SQLite.
+    pub(crate) fn log_statement(&self, stmt: &Statement<'_>) {
+        if self.settings.debug {
+            let sql = stmt.expanded_sql();
+            self.settings.log(sql.as_deref().unwrap_or("<statement>"));
+        }
+    }
+
+    /// Run SQL that takes no parameters (DDL, transaction control).
+    pub(crate) fn execute_batch(&self, sql: &str) -> rusqlite::Result<()> {
+        if self.settings.debug {
+            self.settings.log(sql);
+        }
+        self.conn.execute_batch(sql)
+    }
+
+    /// With `auto_commit = false`, writes join an implicit transaction that
+    /// only `commit()` ends (upstream's sqlite3 behaviour).
+    pub(crate) fn begin_implicit(&self) -> Result<()> {
+        if !self.settings.auto_commit && self.conn.is_autocommit() {
+            self.execute_batch("BEGIN")
+                .map_err(|e| sql_error("BEGIN", e))?;
+        }
+        Ok(())
+    }
+
+    /// Run `f` atomically: a transaction of its own when none is open, a
+    /// savepoint inside an open one. Rolls back on error and on panic.
+    pub(crate) fn atomic<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let outermost = self.conn.is_autocommit();
+        let (begin, commit, rollback) = if outermost {
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        } else {
+            (
+                "SAVEPOINT sqliter_atomic",
+                "RELEASE sqliter_atomic",
+                "ROLLBACK TO sqliter_atomic; RELEASE sqliter_atomic",
+            )
+        };
+        self.execute_batch(begin).map_err(|e| sql_error(begin, e))?;
+        let guard = RollbackOnDrop {
+            session: self,
+            sql: Some(rollback),
+        };
+        let result = f();
+        let rollback = guard.disarm();
+        match result {
+            Ok(value) => {
+                if let Err(e) = self.execute_batch(commit) {
+                    let _ = self.execute_batch(rollback);
+                    return Err(sql_error(commit, e));
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                // The original error matters more than a failed rollback.
+                let _ = self.execute_batch(rollback);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Rolls back if `atomic`'s closure unwinds.
+struct RollbackOnDrop<'s, 'c> {
+    session: &'s Session<'c>,
+    sql: Option<&'static str>,
+}
+
+impl RollbackOnDrop<'_, '_> {
+    fn disarm(mut self) -> &'static str {
+        self.sql.take().unwrap_or("ROLLBACK")
+    }
+}
+
+impl Drop for RollbackOnDrop<'_, '_> {
+    fn drop(&mut self) {
+        if let Some(sql) = self.sql {
+            let _ = self.session.execute_batch(sql);
+        }
+    }
+}
+
+/// The current unix time in seconds.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Quote an identifier for SQL (identifiers come from model metadata).
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,339 @@
+//! Code generation: only turns a validated [`Model`] into tokens.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Ident, LitStr};
+
+use crate::ast::{Codec, Field, FieldKind, Model, Reserved};
+use crate::attr::Action;
+use crate::ctxt::Ctxt;
+use crate::naming::default_table_name;
+use crate::valid;
+
+/// The path generated code reaches runtime items through: `sqliter-core`
+/// or its re-export in `sqliter-async`, whichever the user depends on.
+fn runtime_crate() -> TokenStream {
+    use proc_macro_crate::{crate_name, FoundCrate};
+    let found = crate_name("sqliter-core").or_else(|_| crate_name("sqliter-async"));
+    match found {
+        Ok(FoundCrate::Name(name)) => {
+            let ident = Ident::new(&name, Span::call_site());
+            quote!(::#ident)
+        }
+        // Inside sqliter-core itself (its doctests): `extern crate self`.
+        Ok(FoundCrate::Itself) | Err(_) => quote!(::sqliter_core),
+    }
+}
+
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::default();
+    let model = Model::from_ast(&cx, input);
+    if let Some(model) = &model {
+        valid::check(&cx, model);
+        reject_relation_fields(&cx, model);
+    }
+    let krate = runtime_crate();
+    match (model, cx.check()) {
+        (Some(model), Ok(())) => expand(&krate, &model),
+        (_, Err(errors)) => {
+            let mut out = errors.to_compile_error();
+            if input.generics.params.is_empty() {
+                out.extend(fallback(&krate, &input.ident));
+            }
+            out
+        }
+        (None, Ok(())) => TokenStream::new(),
+    }
+}
+
+/// ORM relation field types arrive with the relations layer; until then
+/// say so at the field's type.
+fn reject_relation_fields(cx: &Ctxt, model: &Model<'_>) {
+    for field in &model.fields {
+        match field.kind {
+            FieldKind::OrmForeignKey { target } => cx.error_spanned_by(
+                field.ty,
+                format!(
+                    "`ForeignKey` fields are not available yet; declare `#[sqliter(foreign_key = {})] {}_id: i64`",
+                    target.to_token_stream(),
+                    field.name
+                ),
+            ),
+            FieldKind::ManyToMany { .. } => cx.error_spanned_by(field.ty, "`ManyToMany` fields are not available yet"),
+            _ => {}
+        }
+    }
+}
+
+/// A stand-in impl after a macro error, so the user sees that error and
+/// not a cascade of "DbModel is not implemented" at every use.
+fn fallback(krate: &TokenStream, ident: &Ident) -> TokenStream {
+    quote! {
+        const _: () = {
+            use #krate::__private as __sq;
+            #[automatically_derived]
+            impl __sq::DbModel for #ident {
+                const META: &'static __sq::TableMeta = &__sq::TableMeta {
+                    model_name: "", table_name: "", columns: &[], indexes: &[],
+                };
+                fn pk(&self) -> i64 { ::core::unreachable!() }
+                fn set_pk(&mut self, _: i64) { ::core::unreachable!() }
+                fn created_at(&self) -> ::core::option::Option<i64> { ::core::unreachable!() }
+                fn set_created_at(&mut self, _: i64) { ::core::unreachable!() }
+                fn updated_at(&self) -> ::core::option::Option<i64> { ::core::unreachable!() }
+                fn set_updated_at(&mut self, _: i64) { ::core::unreachable!() }
+                fn bind_data(&self, _: &mut __sq::Statement<'_>, _: usize) -> __sq::Result<()> { ::core::unreachable!() }
+                fn from_row(_: &__sq::Row<'_>, _: &__sq::DecodeContext) -> __sq::Result<Self> { ::core::unreachable!() }
+                fn model_sql() -> &'static __sq::ModelSql { ::core::unreachable!() }
+            }
+        };
+    }
+}
+
+fn codec_path(codec: Codec) -> TokenStream {
+    match codec {
+        Codec::Plain => quote!(__sq::Plain),
+        Codec::Json => quote!(__sq::Json),
+        Codec::NullableJson => quote!(__sq::NullableJson),
+    }
+}
+
+fn action_tokens(action: Option<&Action>) -> TokenStream {
+    match action.copied().unwrap_or(Action::Restrict) {
+        Action::Cascade => quote!(__sq::FkAction::Cascade),
+        Action::SetNull => quote!(__sq::FkAction::SetNull),
+        Action::Restrict => quote!(__sq::FkAction::Restrict),
+        Action::NoAction => quote!(__sq::FkAction::NoAction),
+    }
+}
+
+/// A data field with its codec and column position.
+struct DataField<'f, 'a> {
+    field: &'f Field<'a>,
+    codec: Codec,
+    /// Position in the table's columns (pk and timestamps come first).
+    column_index: usize,
+}
+
+fn reserved_column(name: &str, kind: &TokenStream) -> TokenStream {
+    quote! {
+        __sq::ColumnMeta {
+            field: #name, column: #name, sql_type: __sq::SqlType::Integer,
+            nullable: true, unique: false, kind: #kind, foreign_key: ::core::option::Option::None,
+        }
+    }
+}
+
+fn data_column(data: &DataField<'_, '_>) -> TokenStream {
+    let field = data.field;
+    let ty = field.ty;
+    let codec = codec_path(data.codec);
+    let name = &field.name;
+    let column = field.column();
+    let unique = field.attrs.unique.get().is_some();
+    let foreign_key = match field.attrs.foreign_key.get() {
+        Some(target) => {
+            let on_delete = action_tokens(field.attrs.on_delete.get());
+            let on_update = action_tokens(field.attrs.on_update.get());
+            quote! {
+                ::core::option::Option::Some(__sq::ForeignKeyMeta {
+                    target: <#target as __sq::DbModel>::table_meta,
+                    on_delete: #on_delete,
+                    on_update: #on_update,
+                })
+            }
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote_spanned! {ty.span()=>
+        __sq::ColumnMeta {
+            field: #name,
+            column: #column,
+            sql_type: <#codec as __sq::Codec<#ty>>::SQL_TYPE,
+            nullable: <#codec as __sq::Codec<#ty>>::NULLABLE,
+            unique: #unique,
+            kind: __sq::ColumnKind::Data,
+            foreign_key: #foreign_key,
+        }
+    }
+}
+
+/// Compile-time checks spanned on the user's type, so a wrong type is
+/// reported where it is written.
+fn type_assertion(data: &DataField<'_, '_>) -> TokenStream {
+    let ty = data.field.ty;
+    if data.field.attrs.foreign_key.get().is_some() {
+        return quote_spanned! {ty.span()=> const _: () = __sq::assert_foreign_key_field::<#ty>(); };
+    }
+    match data.codec {
+        Codec::Plain => {
+            quote_spanned! {ty.span()=> const _: () = __sq::assert_sql_field::<#ty>(); }
+        }
+        Codec::Json | Codec::NullableJson => {
+            quote_spanned! {ty.span()=> const _: () = __sq::assert_json_field::<#ty>(); }
+        }
+    }
+}
+
+fn timestamp_accessors(
+    model: &Model<'_>,
+    which: Reserved,
+    get: &Ident,
+    set: &Ident,
+) -> TokenStream {
+    match model.reserved(which) {
+        Some(field) => {
+            let ident = field.ident;
+            quote! {
+                fn #get(&self) -> ::core::option::Option<i64> { ::core::option::Option::Some(self.#ident) }
+                fn #set(&mut self, unix_seconds: i64) { self.#ident = unix_seconds; }
+            }
+        }
+        None => quote! {
+            fn #get(&self) -> ::core::option::Option<i64> { ::core::option::Option::None }
+            fn #set(&mut self, _: i64) {}
+        },
+    }
+}
+
+fn index_entries(model: &Model<'_>) -> Vec<TokenStream> {
+    let mut entries = Vec::new();
+    for (list, unique) in [
+        (&model.attrs.indexes, false),
+        (&model.attrs.unique_indexes, true),
+    ] {
+        for spec in list.get().into_iter().flatten() {
+            let columns = spec.fields.iter().map(|ident| {
+                let name = ident.to_string();
+                let column = model
+                    .field(name.trim_start_matches("r#"))
+                    .map_or(name.clone(), Field::column);
+                LitStr::new(&column, ident.span())
+            });
+            entries.push(quote!(__sq::IndexMeta { columns: &[#(#columns),*], unique: #unique }));
+        }
+    }
+    entries
+}
+
+fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
+    let ident = model.ident;
+    let model_name = ident.to_string();
+    let table_name = model
+        .attrs
+        .table_name
+        .get()
+        .map_or_else(|| default_table_name(&model_name), LitStr::value);
+
+    let data: Vec<DataField<'_, '_>> = model
+        .fields
+        .iter()
+        .filter_map(|field| match field.kind {
+            FieldKind::Column(codec) => Some((field, codec)),
+            _ => None,
+        })
+        .enumerate()
+        .map(|(i, (field, codec))| DataField {
+            field,
+            codec,
+            column_index: i + 3,
+        })
+        .collect();
+
+    let pk_column = reserved_column("pk", &quote!(__sq::ColumnKind::PrimaryKey));
+    let created_column = reserved_column("created_at", &quote!(__sq::ColumnKind::CreatedAt));
+    let updated_column = reserved_column("updated_at", &quote!(__sq::ColumnKind::UpdatedAt));
+    let data_columns = data.iter().map(data_column);
+    let assertions = data.iter().map(type_assertion);
+    let indexes = index_entries(model);
+
+    let binds = data.iter().enumerate().map(|(i, d)| {
+        let field = d.field.ident;
+        let ty = d.field.ty;
+        let codec = codec_path(d.codec);
+        let column = d.column_index;
+        quote! {
+            __sq::bind_field::<#codec, #ty>(__stmt, __first + #i, &self.#field, Self::META, #column)?;
+        }
+    });
+
+    let decodes = model.fields.iter().map(|field| {
+        let ident = field.ident;
+        match field.kind {
+            FieldKind::Reserved(Reserved::Pk) => quote!(#ident: __pk),
+            FieldKind::Reserved(Reserved::CreatedAt) => {
+                quote!(#ident: __sq::decode_timestamp(__row, 1, Self::META, __pk)?)
+            }
+            FieldKind::Reserved(Reserved::UpdatedAt) => {
+                quote!(#ident: __sq::decode_timestamp(__row, 2, Self::META, __pk)?)
+            }
+            _ => {
+                let d = data.iter().find(|d| d.field.name == field.name);
+                let (codec, column) = d.map_or((Codec::Plain, 0), |d| (d.codec, d.column_index));
+                let codec = codec_path(codec);
+                let ty = field.ty;
+                quote!(#ident: __sq::decode_field::<#codec, #ty>(__row, #column, Self::META, __pk, __ctx)?)
+            }
+        }
+    });
+
+    let created = timestamp_accessors(
+        model,
+        Reserved::CreatedAt,
+        &format_ident("created_at"),
+        &format_ident("set_created_at"),
+    );
+    let updated = timestamp_accessors(
+        model,
+        Reserved::UpdatedAt,
+        &format_ident("updated_at"),
+        &format_ident("set_updated_at"),
+    );
+    let pk_ident = model.reserved(Reserved::Pk).map(|f| f.ident);
+
+    quote! {
+        const _: () = {
+            use #krate::__private as __sq;
+
+            #(#assertions)*
+
+            static __SQLITER_SQL: __sq::OnceLock<__sq::ModelSql> = __sq::OnceLock::new();
+
+            #[automatically_derived]
+            impl __sq::DbModel for #ident {
+                const META: &'static __sq::TableMeta = &__sq::TableMeta {
+                    model_name: #model_name,
+                    table_name: #table_name,
+                    columns: &[#pk_column, #created_column, #updated_column, #(#data_columns),*],
+                    indexes: &[#(#indexes),*],
+                };
+
+                #[inline]
+                fn pk(&self) -> i64 { self.#pk_ident }
+                #[inline]
+                fn set_pk(&mut self, pk: i64) { self.#pk_ident = pk; }
+                #created
+                #updated
+
+                fn bind_data(&self, __stmt: &mut __sq::Statement<'_>, __first: usize) -> __sq::Result<()> {
+                    #(#binds)*
+                    ::core::result::Result::Ok(())
+                }
+
+                fn from_row(__row: &__sq::Row<'_>, __ctx: &__sq::DecodeContext) -> __sq::Result<Self> {
+                    let __pk = __sq::decode_pk(__row, Self::META)?;
+                    ::core::result::Result::Ok(Self { #(#decodes),* })
+                }
+
+                fn model_sql() -> &'static __sq::ModelSql {
+                    __sq::model_sql(&__SQLITER_SQL, Self::META)
+                }
+            }
+        };
+    }
+}
+
+fn format_ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
