@@ -245,11 +245,16 @@ impl Operation {
 pub(crate) fn classify(op: Operation, table: &str, source: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode;
     let table = table.to_owned();
-    if let rusqlite::Error::SqliteFailure(e, _) = &source {
+    if let rusqlite::Error::SqliteFailure(e, message) = &source {
         if e.code == ErrorCode::DatabaseBusy || e.code == ErrorCode::DatabaseLocked {
             return Error::Busy { source };
         }
-        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY {
+        // RESTRICT is enforced by an internal trigger: same message, the
+        // trigger's extended code.
+        let foreign_key = e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+            || (e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_TRIGGER
+                && message.as_deref() == Some("FOREIGN KEY constraint failed"));
+        if foreign_key {
             return Error::ForeignKeyConstraint {
                 table,
                 operation: op.verb(),

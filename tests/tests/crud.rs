@@ -1,0 +1,351 @@
+//! insert, bulk_insert, get, update, delete and the errors they raise.
+
+use std::sync::{Arc, Mutex};
+
+use sqliter_core::{DbModel, DbOptions, Error, InsertOptions, Logger, SqliterDB};
+use sqliter_tests::{query_int, raw};
+
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+struct Author {
+    pk: i64,
+    created_at: i64,
+    updated_at: i64,
+    name: String,
+    #[sqliter(unique)]
+    email: String,
+}
+
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+struct Book {
+    pk: i64,
+    title: String,
+    #[sqliter(foreign_key = Author)]
+    author_id: i64,
+}
+
+fn author(name: &str) -> Author {
+    Author {
+        name: name.into(),
+        email: format!("{name}@example.org"),
+        ..Default::default()
+    }
+}
+
+fn db() -> SqliterDB {
+    let db = SqliterDB::open_in_memory().unwrap();
+    db.create_table::<Author>().unwrap();
+    db.create_table::<Book>().unwrap();
+    db
+}
+
+fn now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn insert_sets_pk_and_equal_timestamps() {
+    let db = db();
+    let before = now();
+    let a = db.insert(author("ann")).unwrap();
+    let b = db.insert(author("bob")).unwrap();
+    assert_eq!((a.pk, b.pk), (1, 2));
+    assert_eq!(a.created_at, a.updated_at);
+    assert!(a.created_at >= before && a.created_at <= now());
+    assert_eq!(db.get::<Author>(a.pk).unwrap().unwrap(), a);
+}
+
+#[test]
+fn insert_keeps_an_explicit_pk_and_continues_after_it() {
+    let db = db();
+    let a = db
+        .insert(Author {
+            pk: 100,
+            ..author("ann")
+        })
+        .unwrap();
+    let b = db.insert(author("bob")).unwrap();
+    assert_eq!((a.pk, b.pk), (100, 101));
+}
+
+#[test]
+fn insert_replaces_caller_timestamps_unless_overridden() {
+    let db = db();
+    let plain = db
+        .insert(Author {
+            created_at: 111,
+            updated_at: 222,
+            ..author("ann")
+        })
+        .unwrap();
+    assert!(plain.created_at > 1_000_000);
+    let kept = db
+        .insert_with(
+            Author {
+                created_at: 111,
+                updated_at: 0,
+                ..author("bob")
+            },
+            InsertOptions {
+                timestamp_override: true,
+            },
+        )
+        .unwrap();
+    assert_eq!(kept.created_at, 111);
+    assert!(
+        kept.updated_at >= plain.created_at,
+        "zero is replaced by now"
+    );
+    assert_eq!(db.get::<Author>(kept.pk).unwrap().unwrap().created_at, 111);
+}
+
+#[test]
+fn duplicate_unique_value_is_record_insertion_naming_the_table() {
+    let db = db();
+    db.insert(author("ann")).unwrap();
+    let err = db.insert(author("ann")).unwrap_err();
+    assert!(
+        matches!(err, Error::RecordInsertion { ref table, .. } if table == "authors"),
+        "{err:?}"
+    );
+    let err = db
+        .insert(Author {
+            pk: 1,
+            ..author("other")
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::RecordInsertion { .. }),
+        "duplicate pk: {err:?}"
+    );
+}
+
+#[test]
+fn missing_parent_is_a_foreign_key_error_on_insert_and_update() {
+    let db = db();
+    let err = db
+        .insert(Book {
+            title: "x".into(),
+            author_id: 42,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ForeignKeyConstraint { ref table, operation: "insert", .. } if table == "books"),
+        "{err:?}"
+    );
+    let a = db.insert(author("ann")).unwrap();
+    let mut book = db
+        .insert(Book {
+            title: "x".into(),
+            author_id: a.pk,
+            ..Default::default()
+        })
+        .unwrap();
+    book.author_id = 42;
+    let err = db.update(&mut book).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ForeignKeyConstraint {
+                operation: "update",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn deleting_a_referenced_parent_is_refused_by_restrict() {
+    let db = db();
+    let a = db.insert(author("ann")).unwrap();
+    db.insert(Book {
+        title: "x".into(),
+        author_id: a.pk,
+        ..Default::default()
+    })
+    .unwrap();
+    let err = db.delete::<Author>(a.pk).unwrap_err();
+    assert!(
+        matches!(err, Error::ForeignKeyConstraint { ref table, operation: "delete", .. } if table == "authors"),
+        "{err:?}"
+    );
+    assert!(db.get::<Author>(a.pk).unwrap().is_some());
+}
+
+#[test]
+fn get_returns_none_for_a_missing_pk() {
+    let db = db();
+    assert_eq!(db.get::<Author>(1).unwrap(), None);
+    assert_eq!(db.get::<Author>(0).unwrap(), None);
+}
+
+#[test]
+fn get_from_a_missing_table_is_record_fetch() {
+    let db = SqliterDB::open_in_memory().unwrap();
+    let err = db.get::<Author>(1).unwrap_err();
+    assert!(
+        matches!(err, Error::RecordFetch { ref table, .. } if table == "authors"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn update_writes_fields_bumps_updated_at_and_keeps_created_at() {
+    let db = db();
+    let mut a = db.insert(author("ann")).unwrap();
+    raw(&db, "UPDATE authors SET created_at = 5, updated_at = 6");
+    a.name = "Ann".into();
+    a.created_at = 0; // a stale or hand-built value must not be written back
+    let before = now();
+    db.update(&mut a).unwrap();
+    assert!(a.updated_at >= before);
+    let stored = db.get::<Author>(a.pk).unwrap().unwrap();
+    assert_eq!(stored.name, "Ann");
+    assert_eq!(stored.created_at, 5);
+    assert_eq!(stored.updated_at, a.updated_at);
+}
+
+#[test]
+fn update_of_a_missing_record_is_record_not_found() {
+    let db = db();
+    let mut ghost = Author {
+        pk: 99_999,
+        ..author("ghost")
+    };
+    let err = db.update(&mut ghost).unwrap_err();
+    assert!(
+        matches!(err, Error::RecordNotFound { ref table, key: 99_999 } if table == "authors"),
+        "{err:?}"
+    );
+    let mut unsaved = author("new");
+    assert!(matches!(
+        db.update(&mut unsaved).unwrap_err(),
+        Error::RecordNotFound { key: 0, .. }
+    ));
+}
+
+#[test]
+fn update_to_a_duplicate_unique_value_is_record_update() {
+    let db = db();
+    db.insert(author("ann")).unwrap();
+    let mut bob = db.insert(author("bob")).unwrap();
+    bob.email = "ann@example.org".into();
+    let err = db.update(&mut bob).unwrap_err();
+    assert!(
+        matches!(err, Error::RecordUpdate { ref table, .. } if table == "authors"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn delete_removes_the_row_and_a_missing_pk_is_record_not_found() {
+    let db = db();
+    let a = db.insert(author("ann")).unwrap();
+    db.delete::<Author>(a.pk).unwrap();
+    assert_eq!(db.get::<Author>(a.pk).unwrap(), None);
+    let err = db.delete::<Author>(a.pk).unwrap_err();
+    assert!(
+        matches!(err, Error::RecordNotFound { ref table, key } if table == "authors" && key == a.pk),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn delete_from_a_missing_table_is_record_deletion() {
+    let db = SqliterDB::open_in_memory().unwrap();
+    let err = db.delete::<Author>(1).unwrap_err();
+    assert!(
+        matches!(err, Error::RecordDeletion { ref table, .. } if table == "authors"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn bulk_insert_assigns_pks_and_timestamps() {
+    let db = db();
+    let mut authors = vec![author("a"), author("b"), author("c")];
+    db.bulk_insert(&mut authors).unwrap();
+    assert_eq!(authors.iter().map(|a| a.pk).collect::<Vec<_>>(), [1, 2, 3]);
+    assert!(authors
+        .iter()
+        .all(|a| a.created_at > 0 && a.created_at == a.updated_at));
+    assert_eq!(db.get::<Author>(3).unwrap().unwrap(), authors[2]);
+}
+
+#[test]
+fn bulk_insert_of_nothing_runs_no_sql() {
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = Arc::clone(&lines);
+    let db = SqliterDB::new(
+        DbOptions::memory()
+            .debug(true)
+            .logger(Logger::new(move |l| {
+                sink.lock().unwrap().push(l.to_owned())
+            })),
+    )
+    .unwrap();
+    db.create_table::<Author>().unwrap();
+    lines.lock().unwrap().clear();
+    db.bulk_insert::<Author>(&mut []).unwrap();
+    assert!(
+        lines.lock().unwrap().is_empty(),
+        "{:?}",
+        lines.lock().unwrap()
+    );
+}
+
+#[test]
+fn bulk_insert_failing_at_row_three_inserts_nothing_and_leaves_records_untouched() {
+    let db = db();
+    db.insert(author("taken")).unwrap();
+    let mut batch = vec![author("a"), author("b"), author("taken"), author("d")];
+    let before = batch.clone();
+    let err = db.bulk_insert(&mut batch).unwrap_err();
+    assert!(matches!(err, Error::RecordInsertion { .. }), "{err:?}");
+    assert_eq!(
+        batch, before,
+        "no pk or timestamp from the rolled-back rows"
+    );
+    assert_eq!(query_int(&db, "SELECT count(*) FROM authors"), 1);
+    // The rolled-back rows did not consume pks either.
+    assert_eq!(db.insert(author("e")).unwrap().pk, 2);
+}
+
+#[test]
+fn bulk_insert_keeps_overridden_timestamps() {
+    let db = db();
+    let mut batch = vec![
+        Author {
+            created_at: 1000,
+            updated_at: 2000,
+            ..author("a")
+        },
+        author("b"),
+    ];
+    db.bulk_insert_with(
+        &mut batch,
+        InsertOptions {
+            timestamp_override: true,
+        },
+    )
+    .unwrap();
+    assert_eq!((batch[0].created_at, batch[0].updated_at), (1000, 2000));
+    assert!(batch[1].created_at > 2000);
+}
+
+#[test]
+fn bulk_insert_inside_a_transaction_rolls_back_with_it() {
+    let db = db();
+    let tx = db.begin().unwrap();
+    let mut batch = vec![author("a"), author("b")];
+    db.bulk_insert(&mut batch).unwrap();
+    tx.rollback().unwrap();
+    assert_eq!(query_int(&db, "SELECT count(*) FROM authors"), 0);
+}
