@@ -71,7 +71,9 @@ pub use record::InsertOptions;
 pub use schema::{create_table_sql, index_sqls, CreateTableOptions};
 pub use session::Session;
 pub use sqliter_derive::DbModel;
-pub use value::{Codec, DecodeContext, Json, NullableJson, Plain, SqlField, SqlType, Value};
+pub use value::{
+    Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType, Value,
+};
 
 /// The engine's single-record and schema operations on a [`Session`], for
 /// the async door and other front ends.
@@ -87,17 +89,12 @@ pub mod __private {
         ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, TableMeta,
     };
     pub use crate::record::{bind_field, decode_field, decode_pk, decode_timestamp, ModelSql};
-    pub use crate::value::{Codec, DecodeContext, Json, NullableJson, Plain, SqlField, SqlType};
+    pub use crate::value::{
+        Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,
+    };
     pub use crate::Result;
     pub use rusqlite::{Row, Statement};
     pub use std::sync::OnceLock;
-
-    /// Compile-time check that a field type is storable; spanned on the
-    /// field's type by the derive so the error points there.
-    pub const fn assert_sql_field<T: SqlField>() {}
-
-    /// Compile-time check that a JSON field's type is serde-compatible.
-    pub const fn assert_json_field<T: serde::Serialize + serde::de::DeserializeOwned>() {}
 
     /// Compile-time check that a foreign-key field holds an integer id.
     pub const fn assert_foreign_key_field<T: ForeignKeyId>() {}

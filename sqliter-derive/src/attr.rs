@@ -142,14 +142,14 @@ pub fn parse_container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
 
 /// A foreign-key action as written by the user.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum ReferentialAction {
     Cascade,
     SetNull,
     Restrict,
     NoAction,
 }
 
-impl Action {
+impl ReferentialAction {
     fn parse(lit: &LitStr) -> Option<Self> {
         match lit.value().to_ascii_uppercase().as_str() {
             "CASCADE" => Some(Self::Cascade),
@@ -165,8 +165,8 @@ pub struct FieldAttrs {
     pub unique: Attr<()>,
     pub json: Attr<()>,
     pub foreign_key: Attr<syn::Path>,
-    pub on_delete: Attr<Action>,
-    pub on_update: Attr<Action>,
+    pub on_delete: Attr<ReferentialAction>,
+    pub on_update: Attr<ReferentialAction>,
     pub null: Attr<()>,
     pub db_column: Attr<LitStr>,
     pub related_name: Attr<LitStr>,
@@ -174,9 +174,13 @@ pub struct FieldAttrs {
     pub symmetrical: Attr<()>,
 }
 
-fn parse_action(cx: &Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut Attr<Action>) -> syn::Result<()> {
+fn parse_action(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    slot: &mut Attr<ReferentialAction>,
+) -> syn::Result<()> {
     let lit: LitStr = meta.value()?.parse()?;
-    match Action::parse(&lit) {
+    match ReferentialAction::parse(&lit) {
         Some(action) => slot.set(cx, &meta.path, action),
         None => cx.error_spanned_by(
             &lit,

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{DeriveInput, Ident, LitStr};
 
 use crate::ast::{Codec, Field, FieldKind, Model, Reserved};
-use crate::attr::Action;
+use crate::attr::ReferentialAction;
 use crate::ctxt::Ctxt;
 use crate::naming::default_table_name;
 use crate::valid;
@@ -91,20 +91,22 @@ fn fallback(krate: &TokenStream, ident: &Ident) -> TokenStream {
     }
 }
 
-fn codec_path(codec: Codec) -> TokenStream {
+/// The codec type, spanned on the field's type: a failed bound is reported
+/// on the token it is checked for.
+fn codec_path(codec: Codec, span: Span) -> TokenStream {
     match codec {
-        Codec::Plain => quote!(__sq::Plain),
-        Codec::Json => quote!(__sq::Json),
-        Codec::NullableJson => quote!(__sq::NullableJson),
+        Codec::Plain => quote_spanned!(span=> __sq::Plain),
+        Codec::Json => quote_spanned!(span=> __sq::Json),
+        Codec::NullableJson => quote_spanned!(span=> __sq::NullableJson),
     }
 }
 
-fn action_tokens(action: Option<&Action>) -> TokenStream {
-    match action.copied().unwrap_or(Action::Restrict) {
-        Action::Cascade => quote!(__sq::FkAction::Cascade),
-        Action::SetNull => quote!(__sq::FkAction::SetNull),
-        Action::Restrict => quote!(__sq::FkAction::Restrict),
-        Action::NoAction => quote!(__sq::FkAction::NoAction),
+fn action_tokens(action: Option<&ReferentialAction>) -> TokenStream {
+    match action.copied().unwrap_or(ReferentialAction::Restrict) {
+        ReferentialAction::Cascade => quote!(__sq::FkAction::Cascade),
+        ReferentialAction::SetNull => quote!(__sq::FkAction::SetNull),
+        ReferentialAction::Restrict => quote!(__sq::FkAction::Restrict),
+        ReferentialAction::NoAction => quote!(__sq::FkAction::NoAction),
     }
 }
 
@@ -128,7 +130,7 @@ fn reserved_column(name: &str, kind: &TokenStream) -> TokenStream {
 fn data_column(data: &DataField<'_, '_>) -> TokenStream {
     let field = data.field;
     let ty = field.ty;
-    let codec = codec_path(data.codec);
+    let codec = codec_const(data);
     let name = &field.name;
     let column = field.column();
     let unique = field.attrs.unique.get().is_some();
@@ -150,8 +152,8 @@ fn data_column(data: &DataField<'_, '_>) -> TokenStream {
         __sq::ColumnMeta {
             field: #name,
             column: #column,
-            sql_type: <#codec as __sq::Codec<#ty>>::SQL_TYPE,
-            nullable: <#codec as __sq::Codec<#ty>>::NULLABLE,
+            sql_type: #codec.sql_type,
+            nullable: #codec.nullable,
             unique: #unique,
             kind: __sq::ColumnKind::Data,
             foreign_key: #foreign_key,
@@ -159,21 +161,29 @@ fn data_column(data: &DataField<'_, '_>) -> TokenStream {
     }
 }
 
-/// Compile-time checks spanned on the user's type, so a wrong type is
-/// reported where it is written.
-fn type_assertion(data: &DataField<'_, '_>) -> TokenStream {
+/// The name of a field's `FieldCodec` constant.
+fn codec_const(data: &DataField<'_, '_>) -> Ident {
+    Ident::new(
+        &format!("__SQLITER_CODEC_{}", data.column_index),
+        Span::call_site(),
+    )
+}
+
+/// The field's codec constant: the one place its type is checked, spanned
+/// on the user's type so a wrong type is reported where it is written.
+fn codec_definition(data: &DataField<'_, '_>) -> TokenStream {
     let ty = data.field.ty;
+    let name = codec_const(data);
+    let codec = codec_path(data.codec, ty.span());
+    let mut out = quote_spanned! {ty.span()=>
+        const #name: __sq::FieldCodec<#ty> = __sq::FieldCodec::new::<#codec>();
+    };
     if data.field.attrs.foreign_key.get().is_some() {
-        return quote_spanned! {ty.span()=> const _: () = __sq::assert_foreign_key_field::<#ty>(); };
+        out.extend(
+            quote_spanned! {ty.span()=> const _: () = __sq::assert_foreign_key_field::<#ty>(); },
+        );
     }
-    match data.codec {
-        Codec::Plain => {
-            quote_spanned! {ty.span()=> const _: () = __sq::assert_sql_field::<#ty>(); }
-        }
-        Codec::Json | Codec::NullableJson => {
-            quote_spanned! {ty.span()=> const _: () = __sq::assert_json_field::<#ty>(); }
-        }
-    }
+    out
 }
 
 fn timestamp_accessors(
@@ -245,38 +255,11 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
     let created_column = reserved_column("created_at", &quote!(__sq::ColumnKind::CreatedAt));
     let updated_column = reserved_column("updated_at", &quote!(__sq::ColumnKind::UpdatedAt));
     let data_columns = data.iter().map(data_column);
-    let assertions = data.iter().map(type_assertion);
+    let codecs = data.iter().map(codec_definition);
     let indexes = index_entries(model);
 
-    let binds = data.iter().enumerate().map(|(i, d)| {
-        let field = d.field.ident;
-        let ty = d.field.ty;
-        let codec = codec_path(d.codec);
-        let column = d.column_index;
-        quote! {
-            __sq::bind_field::<#codec, #ty>(__stmt, __first + #i, &self.#field, Self::META, #column)?;
-        }
-    });
-
-    let decodes = model.fields.iter().map(|field| {
-        let ident = field.ident;
-        match field.kind {
-            FieldKind::Reserved(Reserved::Pk) => quote!(#ident: __pk),
-            FieldKind::Reserved(Reserved::CreatedAt) => {
-                quote!(#ident: __sq::decode_timestamp(__row, 1, Self::META, __pk)?)
-            }
-            FieldKind::Reserved(Reserved::UpdatedAt) => {
-                quote!(#ident: __sq::decode_timestamp(__row, 2, Self::META, __pk)?)
-            }
-            _ => {
-                let d = data.iter().find(|d| d.field.name == field.name);
-                let (codec, column) = d.map_or((Codec::Plain, 0), |d| (d.codec, d.column_index));
-                let codec = codec_path(codec);
-                let ty = field.ty;
-                quote!(#ident: __sq::decode_field::<#codec, #ty>(__row, #column, Self::META, __pk, __ctx)?)
-            }
-        }
-    });
+    let binds = bind_statements(&data);
+    let decodes = field_decoders(model, &data);
 
     let created = timestamp_accessors(
         model,
@@ -296,7 +279,7 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
         const _: () = {
             use #krate::__private as __sq;
 
-            #(#assertions)*
+            #(#codecs)*
 
             static __SQLITER_SQL: __sq::OnceLock<__sq::ModelSql> = __sq::OnceLock::new();
 
@@ -332,6 +315,46 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
             }
         };
     }
+}
+
+/// Bind every data field, in table order.
+fn bind_statements(data: &[DataField<'_, '_>]) -> Vec<TokenStream> {
+    data.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let field = d.field.ident;
+            let codec = codec_const(d);
+            let column = d.column_index;
+            quote! {
+                __sq::bind_field(__stmt, __first + #i, &self.#field, &#codec, Self::META, #column)?;
+            }
+        })
+        .collect()
+}
+
+/// The struct literal's fields, decoded by column index.
+fn field_decoders(model: &Model<'_>, data: &[DataField<'_, '_>]) -> Vec<TokenStream> {
+    model.fields.iter().map(|field| {
+        let ident = field.ident;
+        match field.kind {
+            FieldKind::Reserved(Reserved::Pk) => quote!(#ident: __pk),
+            FieldKind::Reserved(Reserved::CreatedAt) => {
+                quote!(#ident: __sq::decode_timestamp(__row, 1, Self::META, __pk)?)
+            }
+            FieldKind::Reserved(Reserved::UpdatedAt) => {
+                quote!(#ident: __sq::decode_timestamp(__row, 2, Self::META, __pk)?)
+            }
+            _ => match data.iter().find(|d| d.field.name == field.name) {
+                Some(d) => {
+                    let codec = codec_const(d);
+                    let column = d.column_index;
+                    quote!(#ident: __sq::decode_field(__row, #column, &#codec, Self::META, __pk, __ctx)?)
+                }
+                // Relation fields are rejected before expansion.
+                None => quote!(#ident: ::core::unreachable!()),
+            },
+        }
+    }).collect()
 }
 
 fn format_ident(name: &str) -> Ident {

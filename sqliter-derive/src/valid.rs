@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use quote::ToTokens;
 
 use crate::ast::{is_ident, FieldKind, Model, Reserved};
-use crate::attr::Action;
+use crate::attr::ReferentialAction;
 use crate::ctxt::Ctxt;
 
 fn valid_identifier(name: &str) -> bool {
@@ -206,7 +206,7 @@ fn check_foreign_key(cx: &Ctxt, field: &crate::ast::Field<'_>) {
         );
     }
     for slot in [&attrs.on_delete, &attrs.on_update] {
-        if slot.get() == Some(&Action::SetNull) && !nullable {
+        if slot.get() == Some(&ReferentialAction::SetNull) && !nullable {
             cx.error_spanned_by(
                 slot.tokens(),
                 "\"SET NULL\" needs a nullable foreign key: make the field `Option<i64>`",

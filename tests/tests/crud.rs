@@ -287,7 +287,7 @@ fn bulk_insert_of_nothing_runs_no_sql() {
         DbOptions::memory()
             .debug(true)
             .logger(Logger::new(move |l| {
-                sink.lock().unwrap().push(l.to_owned())
+                sink.lock().unwrap().push(l.to_owned());
             })),
     )
     .unwrap();

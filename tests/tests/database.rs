@@ -103,7 +103,7 @@ fn logged_db() -> (SqliterDB, Arc<Mutex<Vec<String>>>) {
         DbOptions::memory()
             .debug(true)
             .logger(Logger::new(move |line| {
-                sink.lock().unwrap().push(line.to_owned())
+                sink.lock().unwrap().push(line.to_owned());
             })),
     )
     .unwrap();
@@ -147,7 +147,7 @@ fn nothing_is_logged_without_debug() {
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = Arc::clone(&lines);
     let db = SqliterDB::new(DbOptions::memory().logger(Logger::new(move |l| {
-        sink.lock().unwrap().push(l.to_owned())
+        sink.lock().unwrap().push(l.to_owned());
     })))
     .unwrap();
     db.create_table::<User>().unwrap();

@@ -43,6 +43,8 @@ impl fmt::Debug for Logger {
 /// let options = DbOptions::file("app.db").auto_commit(false).debug(true);
 /// assert_eq!(options.db_filename.as_deref(), Some("app.db"));
 /// ```
+// The flags are upstream's constructor arguments, kept one-to-one.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 pub struct DbOptions {
     /// The database file; `":memory:"` means an in-memory database.

@@ -5,18 +5,23 @@ use rusqlite::{Row, Statement};
 
 use crate::error::{DecodeError, Error, Result};
 use crate::model::TableMeta;
-use crate::value::{Codec, DecodeContext, Plain};
+use crate::value::{DecodeContext, FieldCodec, Plain};
+
+/// The codec of pks and timestamps.
+pub(crate) const I64: FieldCodec<i64> = FieldCodec::new::<Plain>();
+const NULLABLE_I64: FieldCodec<Option<i64>> = FieldCodec::new::<Plain>();
 
 /// Bind `value` (column `column` of `meta`) at parameter `index`.
 #[inline]
-pub fn bind_field<C: Codec<T>, T>(
+pub fn bind_field<T>(
     stmt: &mut Statement<'_>,
     index: usize,
     value: &T,
+    codec: &FieldCodec<T>,
     meta: &'static TableMeta,
     column: usize,
 ) -> Result<()> {
-    let output = C::encode(value).map_err(|reason| Error::InvalidValue {
+    let output = (codec.encode)(value).map_err(|reason| Error::InvalidValue {
         table: meta.table_name.to_owned(),
         field: meta.columns[column].field.to_owned(),
         reason,
@@ -52,21 +57,22 @@ fn value_at<'r>(
 
 /// Decode column `index` of `row` into a field of type `T`.
 #[inline]
-pub fn decode_field<C: Codec<T>, T>(
+pub fn decode_field<T>(
     row: &Row<'_>,
     index: usize,
+    codec: &FieldCodec<T>,
     meta: &'static TableMeta,
     pk: i64,
     ctx: &DecodeContext,
 ) -> Result<T> {
-    C::decode(value_at(row, index, meta, Some(pk))?, ctx)
+    (codec.decode)(value_at(row, index, meta, Some(pk))?, ctx)
         .map_err(|reason| decode_error(meta, index, Some(pk), reason))
 }
 
 /// Decode the primary key (column 0).
 #[inline]
 pub fn decode_pk(row: &Row<'_>, meta: &'static TableMeta) -> Result<i64> {
-    <Plain as Codec<i64>>::decode(value_at(row, 0, meta, None)?, &DecodeContext::default())
+    (I64.decode)(value_at(row, 0, meta, None)?, &DecodeContext::default())
         .map_err(|reason| decode_error(meta, 0, None, reason))
 }
 
@@ -79,7 +85,7 @@ pub fn decode_timestamp(
     meta: &'static TableMeta,
     pk: i64,
 ) -> Result<i64> {
-    <Plain as Codec<Option<i64>>>::decode(
+    (NULLABLE_I64.decode)(
         value_at(row, index, meta, Some(pk))?,
         &DecodeContext::default(),
     )

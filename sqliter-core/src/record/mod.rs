@@ -6,6 +6,7 @@
 mod decode;
 mod sql;
 
+use decode::I64;
 pub use decode::{bind_field, decode_field, decode_pk, decode_timestamp};
 pub use sql::ModelSql;
 
@@ -50,11 +51,11 @@ fn insert_row<M: DbModel>(
         .map_err(|e| classify(Operation::Insert, table, e))?;
     let mut next = 1;
     if with_pk {
-        bind_field::<crate::value::Plain, i64>(&mut stmt, next, &record.pk(), M::META, 0)?;
+        bind_field(&mut stmt, next, &record.pk(), &I64, M::META, 0)?;
         next += 1;
     }
-    bind_field::<crate::value::Plain, i64>(&mut stmt, next, &created, M::META, 1)?;
-    bind_field::<crate::value::Plain, i64>(&mut stmt, next + 1, &updated, M::META, 2)?;
+    bind_field(&mut stmt, next, &created, &I64, M::META, 1)?;
+    bind_field(&mut stmt, next + 1, &updated, &I64, M::META, 2)?;
     record.bind_data(&mut stmt, next + 2)?;
     session.log_statement(&stmt);
     stmt.raw_execute()

@@ -20,6 +20,42 @@ pub trait Codec<T> {
     fn decode(value: ValueRef<'_>, ctx: &DecodeContext) -> Result<T, DecodeError>;
 }
 
+/// A field's codec as plain data: built once per field by the derive, in a
+/// constant that is the only place the type's bound is checked (so a wrong
+/// type is one error at the user's type, not one per use). Bind and decode
+/// call through the function pointers, which the compiler resolves.
+pub struct FieldCodec<T> {
+    /// The column type.
+    pub sql_type: SqlType,
+    /// Whether the column accepts `NULL`.
+    pub nullable: bool,
+    /// See [`Codec::encode`].
+    pub encode: for<'a> fn(&'a T) -> Result<ToSqlOutput<'a>, ValueError>,
+    /// See [`Codec::decode`].
+    pub decode: fn(ValueRef<'_>, &DecodeContext) -> Result<T, DecodeError>,
+}
+
+impl<T> FieldCodec<T> {
+    /// The codec `C` of `T`.
+    pub const fn new<C: Codec<T>>() -> Self {
+        Self {
+            sql_type: C::SQL_TYPE,
+            nullable: C::NULLABLE,
+            encode: C::encode,
+            decode: C::decode,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for FieldCodec<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldCodec")
+            .field("sql_type", &self.sql_type)
+            .field("nullable", &self.nullable)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The codec of [`SqlField`] types.
 #[derive(Debug, Clone, Copy)]
 pub struct Plain;

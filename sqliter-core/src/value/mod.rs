@@ -9,7 +9,7 @@ mod field;
 #[cfg(feature = "chrono")]
 mod time;
 
-pub use codec::{Codec, Json, NullableJson, Plain};
+pub use codec::{Codec, FieldCodec, Json, NullableJson, Plain};
 pub use field::SqlField;
 
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};

@@ -1,0 +1,12 @@
+use sqliter_core::DbModel;
+
+struct Money(i64);
+
+#[derive(DbModel)]
+struct Account {
+    pk: i64,
+    #[sqliter(json)]
+    balance: Money,
+}
+
+fn main() {}

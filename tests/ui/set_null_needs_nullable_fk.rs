@@ -1,0 +1,17 @@
+use sqliter_core::DbModel;
+
+#[derive(DbModel)]
+struct Author {
+    pk: i64,
+}
+
+#[derive(DbModel)]
+struct Book {
+    pk: i64,
+    #[sqliter(foreign_key = Author, on_delete = "SET NULL")]
+    author_id: i64,
+    #[sqliter(foreign_key = Author, null)]
+    editor_id: i64,
+}
+
+fn main() {}
