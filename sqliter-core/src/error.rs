@@ -1,6 +1,7 @@
 //! The one error type of SQLiter, mirroring upstream's exception classes.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Result alias used throughout SQLiter.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -9,7 +10,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Each variant names the table, field or key it concerns; errors that come
 /// from SQLite keep the underlying [`rusqlite::Error`] as their `source`.
-#[derive(Debug, thiserror::Error)]
+/// Errors are `Clone` (SQLite sources are shared), so a query builder that
+/// recorded one can report it each time it runs.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The options given to a database constructor are inconsistent.
@@ -23,7 +26,7 @@ pub enum Error {
         path: String,
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 
     /// `CREATE TABLE` (or one of its indexes) failed.
@@ -33,7 +36,7 @@ pub enum Error {
         table: String,
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 
     /// A table was created before the table one of its foreign keys
@@ -53,7 +56,7 @@ pub enum Error {
         table: String,
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 
     /// An insert failed (for example a duplicate unique value).
@@ -63,7 +66,7 @@ pub enum Error {
         table: String,
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 
     /// An update failed (for example a duplicate unique value).
@@ -73,7 +76,7 @@ pub enum Error {
         table: String,
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 
     /// No row has the primary key an update or delete named.
@@ -92,7 +95,7 @@ pub enum Error {
         table: String,
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 
     /// A delete failed.
@@ -102,7 +105,7 @@ pub enum Error {
         table: String,
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 
     /// A foreign-key constraint rejected a write.
@@ -114,7 +117,7 @@ pub enum Error {
         operation: &'static str,
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 
     /// A field value cannot be written (NaN, an integer beyond `i64`, a
@@ -142,6 +145,47 @@ pub enum Error {
         reason: DecodeError,
     },
 
+    /// A filter names a field the model does not have, uses an unknown
+    /// operator, or gives an operator the wrong kind of value.
+    #[error("invalid filter on '{field}': {reason}")]
+    InvalidFilter {
+        /// The field (or whole lookup) concerned.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// `order` names a field the model does not have.
+    #[error("invalid order: '{field}' is not a field of model {model}")]
+    InvalidOrder {
+        /// The model.
+        model: String,
+        /// The unknown field.
+        field: String,
+    },
+
+    /// A negative offset.
+    #[error("invalid offset {0}: an offset must not be negative")]
+    InvalidOffset(i64),
+
+    /// `fields`, `exclude` or `only` name a field the model does not have.
+    #[error("invalid field '{field}' for model {model}")]
+    InvalidField {
+        /// The model.
+        model: String,
+        /// The unknown field.
+        field: String,
+    },
+
+    /// A projection that selects nothing, or excludes the primary key.
+    #[error("invalid projection: {0}")]
+    InvalidProjection(String),
+
+    /// An update names unknown or protected fields, or gives a value that
+    /// does not fit the field.
+    #[error("invalid update: {0}")]
+    InvalidUpdate(String),
+
     /// A transaction was used in a way its state does not allow.
     #[error("transaction error: {0}")]
     Transaction(String),
@@ -152,7 +196,7 @@ pub enum Error {
     Busy {
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 
     /// Any other SQL failure, with the statement that failed.
@@ -162,7 +206,7 @@ pub enum Error {
         sql: String,
         /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: Arc<rusqlite::Error>,
     },
 }
 
@@ -243,9 +287,10 @@ impl Operation {
 /// Map an SQLite error raised while running `op` on `table` to the variant
 /// upstream raises for it (constraint, busy, or the operation's own error).
 pub(crate) fn classify(op: Operation, table: &str, source: rusqlite::Error) -> Error {
+    let source = Arc::new(source);
     use rusqlite::ErrorCode;
     let table = table.to_owned();
-    if let rusqlite::Error::SqliteFailure(e, message) = &source {
+    if let rusqlite::Error::SqliteFailure(e, message) = source.as_ref() {
         if e.code == ErrorCode::DatabaseBusy || e.code == ErrorCode::DatabaseLocked {
             return Error::Busy { source };
         }
@@ -272,7 +317,8 @@ pub(crate) fn classify(op: Operation, table: &str, source: rusqlite::Error) -> E
 
 /// An SQL failure outside CRUD, keeping the statement for the message.
 pub(crate) fn sql_error(sql: &str, source: rusqlite::Error) -> Error {
-    if let rusqlite::Error::SqliteFailure(e, _) = &source {
+    let source = Arc::new(source);
+    if let rusqlite::Error::SqliteFailure(e, _) = source.as_ref() {
         if e.code == rusqlite::ErrorCode::DatabaseBusy
             || e.code == rusqlite::ErrorCode::DatabaseLocked
         {

@@ -59,6 +59,7 @@ extern crate self as sqliter_core;
 mod db;
 mod error;
 mod model;
+pub mod query;
 mod record;
 mod schema;
 mod session;
@@ -66,7 +67,12 @@ mod value;
 
 pub use db::{configure_connection, DbOptions, Logger, Settings, SqliterDB, Transaction};
 pub use error::{DecodeError, Error, Result, ValueError};
-pub use model::{ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, TableMeta};
+pub use model::{
+    ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, RowLayout, TableMeta,
+};
+pub use query::{
+    Assignment, Column, Filter, OrderKey, Param, QueryBuilder, QueryChain, QuerySpec, TextColumn,
+};
 pub use record::InsertOptions;
 pub use schema::{create_table_sql, index_sqls, CreateTableOptions};
 pub use session::Session;
@@ -74,6 +80,12 @@ pub use sqliter_derive::DbModel;
 pub use value::{
     Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType, Value,
 };
+
+/// The traits that give query builders and typed columns their methods.
+pub mod prelude {
+    pub use crate::query::{QueryChain, TextColumn};
+    pub use crate::DbModel;
+}
 
 /// The engine's single-record and schema operations on a [`Session`], for
 /// the async door and other front ends.
@@ -85,16 +97,27 @@ pub mod engine {
 /// Everything generated code touches. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::error::DecodeError;
     pub use crate::model::{
-        ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, TableMeta,
+        ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, RowLayout, TableMeta,
     };
+    pub use crate::query::Column;
     pub use crate::record::{bind_field, decode_field, decode_pk, decode_timestamp, ModelSql};
+    pub use crate::record::{check_field, unselected, Probe, ViaDefault, ViaNoDefault};
     pub use crate::value::{
         Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,
     };
     pub use crate::Result;
+    pub use rusqlite::types::ValueRef;
     pub use rusqlite::{Row, Statement};
     pub use std::sync::OnceLock;
+
+    pub use crate::record::I64 as I64_CODEC;
+
+    /// The check of pk and timestamp columns.
+    pub fn check_integer(value: ValueRef<'_>) -> std::result::Result<(), DecodeError> {
+        check_field(&I64_CODEC, value)
+    }
 
     /// Compile-time check that a foreign-key field holds an integer id.
     pub const fn assert_foreign_key_field<T: ForeignKeyId>() {}

@@ -84,7 +84,7 @@ fn fallback(krate: &TokenStream, ident: &Ident) -> TokenStream {
                 fn updated_at(&self) -> ::core::option::Option<i64> { ::core::unreachable!() }
                 fn set_updated_at(&mut self, _: i64) { ::core::unreachable!() }
                 fn bind_data(&self, _: &mut __sq::Statement<'_>, _: usize) -> __sq::Result<()> { ::core::unreachable!() }
-                fn from_row(_: &__sq::Row<'_>, _: &__sq::DecodeContext) -> __sq::Result<Self> { ::core::unreachable!() }
+                fn from_row(_: &__sq::Row<'_>, _: &__sq::RowLayout, _: &__sq::DecodeContext) -> __sq::Result<Self> { ::core::unreachable!() }
                 fn model_sql() -> &'static __sq::ModelSql { ::core::unreachable!() }
             }
         };
@@ -123,6 +123,7 @@ fn reserved_column(name: &str, kind: &TokenStream) -> TokenStream {
         __sq::ColumnMeta {
             field: #name, column: #name, sql_type: __sq::SqlType::Integer,
             nullable: true, unique: false, kind: #kind, foreign_key: ::core::option::Option::None,
+            check: __sq::check_integer,
         }
     }
 }
@@ -157,6 +158,7 @@ fn data_column(data: &DataField<'_, '_>) -> TokenStream {
             unique: #unique,
             kind: __sq::ColumnKind::Data,
             foreign_key: #foreign_key,
+            check: |__value| __sq::check_field(&#codec, __value),
         }
     }
 }
@@ -274,6 +276,7 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
         &format_ident("set_updated_at"),
     );
     let pk_ident = model.reserved(Reserved::Pk).map(|f| f.ident);
+    let columns = column_handles(model, &data);
 
     quote! {
         const _: () = {
@@ -304,7 +307,13 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
                     ::core::result::Result::Ok(())
                 }
 
-                fn from_row(__row: &__sq::Row<'_>, __ctx: &__sq::DecodeContext) -> __sq::Result<Self> {
+                fn from_row(
+                    __row: &__sq::Row<'_>,
+                    __layout: &__sq::RowLayout,
+                    __ctx: &__sq::DecodeContext,
+                ) -> __sq::Result<Self> {
+                    #[allow(unused_imports)]
+                    use __sq::{ViaDefault as _, ViaNoDefault as _};
                     let __pk = __sq::decode_pk(__row, Self::META)?;
                     ::core::result::Result::Ok(Self { #(#decodes),* })
                 }
@@ -313,7 +322,50 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
                     __sq::model_sql(&__SQLITER_SQL, Self::META)
                 }
             }
+
+            #columns
         };
+    }
+}
+
+/// Typed column handles, `Model::field()`, for compile-time-checked
+/// filters, order keys and updates.
+fn column_handles(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStream {
+    let ident = model.ident;
+    let reserved = [("pk", 0_usize), ("created_at", 1), ("updated_at", 2)].map(|(name, index)| {
+        let method = format_ident(name);
+        let doc = format!("The `{name}` column, for typed filters and ordering.");
+        quote! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            pub const fn #method() -> __sq::Column<#ident, i64> {
+                __sq::Column::new(#index, &__sq::I64_CODEC)
+            }
+        }
+    });
+    let fields = data.iter().map(|d| {
+        let method = d.field.ident;
+        let ty = d.field.ty;
+        let codec = codec_const(d);
+        let index = d.column_index;
+        let doc = format!(
+            "The `{}` field, for typed filters, ordering and updates.",
+            d.field.name
+        );
+        quote! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            pub const fn #method() -> __sq::Column<#ident, #ty> {
+                __sq::Column::new(#index, &#codec)
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #(#reserved)*
+            #(#fields)*
+        }
     }
 }
 
@@ -339,16 +391,28 @@ fn field_decoders(model: &Model<'_>, data: &[DataField<'_, '_>]) -> Vec<TokenStr
         match field.kind {
             FieldKind::Reserved(Reserved::Pk) => quote!(#ident: __pk),
             FieldKind::Reserved(Reserved::CreatedAt) => {
-                quote!(#ident: __sq::decode_timestamp(__row, 1, Self::META, __pk)?)
+                quote!(#ident: __sq::decode_timestamp(__row, __layout.position(1), 1, Self::META, __pk)?)
             }
             FieldKind::Reserved(Reserved::UpdatedAt) => {
-                quote!(#ident: __sq::decode_timestamp(__row, 2, Self::META, __pk)?)
+                quote!(#ident: __sq::decode_timestamp(__row, __layout.position(2), 2, Self::META, __pk)?)
             }
             _ => match data.iter().find(|d| d.field.name == field.name) {
                 Some(d) => {
                     let codec = codec_const(d);
                     let column = d.column_index;
-                    quote!(#ident: __sq::decode_field(__row, #column, &#codec, Self::META, __pk, __ctx)?)
+                    let ty = d.field.ty;
+                    quote! {
+                        #ident: match __layout.position(#column) {
+                            ::core::option::Option::Some(__at) => {
+                                __sq::decode_field(__row, __at, #column, &#codec, Self::META, __pk, __ctx)?
+                            }
+                            ::core::option::Option::None => __sq::unselected(
+                                (&&__sq::Probe::<#ty>::NEW).unselected(),
+                                Self::META,
+                                #column,
+                            )?,
+                        }
+                    }
                 }
                 // Relation fields are rejected before expansion.
                 None => quote!(#ident: ::core::unreachable!()),

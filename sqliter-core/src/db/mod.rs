@@ -12,6 +12,7 @@ use rusqlite::Connection;
 
 use crate::error::{sql_error, Error, Result};
 use crate::model::DbModel;
+use crate::query::{Assignment, Param, QueryBuilder, QueryChain};
 use crate::record::{self, InsertOptions};
 use crate::schema::{self, CreateTableOptions};
 use crate::session::Session;
@@ -132,7 +133,7 @@ impl SqliterDB {
                 .close()
                 .map_err(|(_, source)| Error::DatabaseConnection {
                     path: self.settings.db_filename().to_owned(),
-                    source,
+                    source: source.into(),
                 }),
             None => Ok(()),
         }
@@ -275,6 +276,34 @@ impl SqliterDB {
     /// there is none.
     pub fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
         self.with_session(|s| record::delete::<M>(s, pk))
+    }
+
+    /// Start a query on `M`: chain filters, order, limit, offset and
+    /// projection (see [`QueryChain`]), then call a terminal method.
+    pub fn select<M: DbModel>(&self) -> QueryBuilder<'_, M> {
+        QueryBuilder::new(self)
+    }
+
+    /// Upstream's bulk update: set `values` on the rows matching the
+    /// `where_` lookups; returns how many rows changed. Unknown fields, the
+    /// pk and the timestamps are `InvalidUpdate`; values are checked against
+    /// the fields' types.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB};
+    /// # #[derive(DbModel, Debug, Default)] struct User { pk: i64, name: String, age: i32 }
+    /// # let db = SqliterDB::open_in_memory()?; db.create_table::<User>()?;
+    /// # db.insert(User { name: "ann".into(), age: 17, ..Default::default() })?;
+    /// let n = db.update_where::<User>([("age__lt", 18)], [("name", "minor")])?;
+    /// assert_eq!(n, 1);
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn update_where<M: DbModel>(
+        &self,
+        where_: impl IntoIterator<Item = (impl AsRef<str>, impl Into<Param>)>,
+        values: impl IntoIterator<Item = impl Into<Assignment>>,
+    ) -> Result<u64> {
+        self.select::<M>().filter_all(where_).update(values)
     }
 
     /// Begin a scoped transaction; nested calls open savepoints, so an inner

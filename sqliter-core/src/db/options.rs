@@ -195,7 +195,7 @@ impl Settings {
     fn connection_error(&self, source: rusqlite::Error) -> Error {
         Error::DatabaseConnection {
             path: self.db_filename().to_owned(),
-            source,
+            source: source.into(),
         }
     }
 }
@@ -203,7 +203,23 @@ impl Settings {
 /// Settings every connection gets, whichever door opened it: foreign keys
 /// enforced, a busy timeout, room in the statement cache.
 pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Unicode-aware case folding for `istartswith` / `iendswith` /
+    // `icontains` (SQLite's LIKE folds ASCII only).
+    conn.create_scalar_function(
+        "sqliter_fold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                rusqlite::types::ValueRef::Text(t) => {
+                    Some(crate::query::fold(&String::from_utf8_lossy(t)))
+                }
+                _ => None,
+            })
+        },
+    )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())

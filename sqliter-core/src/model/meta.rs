@@ -1,5 +1,8 @@
 //! Static descriptions of a model, emitted by `#[derive(DbModel)]`.
 
+use rusqlite::types::ValueRef;
+
+use crate::error::DecodeError;
 use crate::value::SqlType;
 
 /// A model's table: everything schema and SQL generation need.
@@ -46,6 +49,42 @@ pub struct ColumnMeta {
     pub kind: ColumnKind,
     /// Set when the column references another model's `pk`.
     pub foreign_key: Option<ForeignKeyMeta>,
+    /// Whether a stored value would read back into the field (used to
+    /// check values of bulk updates before they are written).
+    pub check: fn(ValueRef<'_>) -> Result<(), DecodeError>,
+}
+
+/// Where each column of a table sits in a result row: `None` for a column
+/// the query did not select.
+#[derive(Debug, Clone)]
+pub struct RowLayout {
+    positions: Box<[Option<usize>]>,
+}
+
+impl RowLayout {
+    /// Every column, in table order.
+    pub fn full(columns: usize) -> Self {
+        Self {
+            positions: (0..columns).map(Some).collect(),
+        }
+    }
+
+    /// The selected columns (table positions, in row order).
+    pub fn projection(columns: usize, selected: &[usize]) -> Self {
+        let mut positions = vec![None; columns];
+        for (row_index, &column) in selected.iter().enumerate() {
+            positions[column] = Some(row_index);
+        }
+        Self {
+            positions: positions.into_boxed_slice(),
+        }
+    }
+
+    /// The row index of table column `column`, if selected.
+    #[inline]
+    pub fn position(&self, column: usize) -> Option<usize> {
+        self.positions.get(column).copied().flatten()
+    }
 }
 
 /// A `REFERENCES` clause.
@@ -99,6 +138,11 @@ impl TableMeta {
     /// The user's own fields (not `pk` or the timestamps).
     pub fn data_columns(&self) -> impl Iterator<Item = &ColumnMeta> {
         self.columns.iter().filter(|c| c.kind == ColumnKind::Data)
+    }
+
+    /// The position of a column, looked up by its Rust field name.
+    pub fn column_index(&self, field: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.field == field)
     }
 
     /// Look a column up by its Rust field name.

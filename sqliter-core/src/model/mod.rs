@@ -2,7 +2,7 @@
 
 mod meta;
 
-pub use meta::{ColumnKind, ColumnMeta, FkAction, ForeignKeyMeta, IndexMeta, TableMeta};
+pub use meta::{ColumnKind, ColumnMeta, FkAction, ForeignKeyMeta, IndexMeta, RowLayout, TableMeta};
 
 use rusqlite::{Row, Statement};
 
@@ -44,8 +44,9 @@ pub trait DbModel: Sized + Send + 'static {
     fn bind_data(&self, stmt: &mut Statement<'_>, first: usize) -> Result<()>;
 
     #[doc(hidden)]
-    /// Build a record from a row holding every column in table order.
-    fn from_row(row: &Row<'_>, ctx: &DecodeContext) -> Result<Self>;
+    /// Build a record from a row laid out as `layout` says (pk always at
+    /// index 0); unselected fields take their type's `Default`.
+    fn from_row(row: &Row<'_>, layout: &RowLayout, ctx: &DecodeContext) -> Result<Self>;
 
     #[doc(hidden)]
     /// The model's SQL text, built once from [`Self::META`].

@@ -1,6 +1,7 @@
 //! Binding and decoding of single fields, with the table/column context
 //! errors need. Generated code calls these through `__private`.
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Row, Statement};
 
 use crate::error::{DecodeError, Error, Result};
@@ -8,7 +9,7 @@ use crate::model::TableMeta;
 use crate::value::{DecodeContext, FieldCodec, Plain};
 
 /// The codec of pks and timestamps.
-pub(crate) const I64: FieldCodec<i64> = FieldCodec::new::<Plain>();
+pub const I64: FieldCodec<i64> = FieldCodec::new::<Plain>();
 const NULLABLE_I64: FieldCodec<Option<i64>> = FieldCodec::new::<Plain>();
 
 /// Bind `value` (column `column` of `meta`) at parameter `index`.
@@ -47,48 +48,108 @@ fn decode_error(
 
 fn value_at<'r>(
     row: &'r Row<'_>,
-    index: usize,
+    row_index: usize,
     meta: &'static TableMeta,
+    column: usize,
     pk: Option<i64>,
-) -> Result<rusqlite::types::ValueRef<'r>> {
-    row.get_ref(index)
-        .map_err(|e| decode_error(meta, index, pk, DecodeError::Invalid(e.to_string())))
+) -> Result<ValueRef<'r>> {
+    row.get_ref(row_index)
+        .map_err(|e| decode_error(meta, column, pk, DecodeError::Invalid(e.to_string())))
 }
 
-/// Decode column `index` of `row` into a field of type `T`.
+/// Decode the value at `row_index` into the field of table column `column`.
 #[inline]
 pub fn decode_field<T>(
     row: &Row<'_>,
-    index: usize,
+    row_index: usize,
+    column: usize,
     codec: &FieldCodec<T>,
     meta: &'static TableMeta,
     pk: i64,
     ctx: &DecodeContext,
 ) -> Result<T> {
-    (codec.decode)(value_at(row, index, meta, Some(pk))?, ctx)
-        .map_err(|reason| decode_error(meta, index, Some(pk), reason))
+    (codec.decode)(value_at(row, row_index, meta, column, Some(pk))?, ctx)
+        .map_err(|reason| decode_error(meta, column, Some(pk), reason))
 }
 
-/// Decode the primary key (column 0).
+/// Decode the primary key (always at row index 0).
 #[inline]
 pub fn decode_pk(row: &Row<'_>, meta: &'static TableMeta) -> Result<i64> {
-    (I64.decode)(value_at(row, 0, meta, None)?, &DecodeContext::default())
+    (I64.decode)(value_at(row, 0, meta, 0, None)?, &DecodeContext::default())
         .map_err(|reason| decode_error(meta, 0, None, reason))
 }
 
-/// Decode a timestamp column; the columns are nullable as upstream's, and a
-/// NULL reads as 0 (upstream's default).
+/// Decode a timestamp column. The columns are nullable as upstream's: NULL,
+/// or a timestamp the query did not select, reads as 0 (upstream's default).
 #[inline]
 pub fn decode_timestamp(
     row: &Row<'_>,
-    index: usize,
+    row_index: Option<usize>,
+    column: usize,
     meta: &'static TableMeta,
     pk: i64,
 ) -> Result<i64> {
+    let Some(row_index) = row_index else {
+        return Ok(0);
+    };
     (NULLABLE_I64.decode)(
-        value_at(row, index, meta, Some(pk))?,
+        value_at(row, row_index, meta, column, Some(pk))?,
         &DecodeContext::default(),
     )
     .map(Option::unwrap_or_default)
-    .map_err(|reason| decode_error(meta, index, Some(pk), reason))
+    .map_err(|reason| decode_error(meta, column, Some(pk), reason))
+}
+
+/// Whether `value` would read back as a field of `codec`'s type.
+pub fn check_field<T>(
+    codec: &FieldCodec<T>,
+    value: ValueRef<'_>,
+) -> std::result::Result<(), DecodeError> {
+    (codec.decode)(value, &DecodeContext::default()).map(drop)
+}
+
+/// Picks `T::default()` for an unselected field when `T: Default`, and
+/// `None` otherwise, by method resolution on `(&&Probe::<T>::NEW)`: the
+/// derive knows each field's concrete type, so no field type is required
+/// to implement `Default` unless a projection leaves it out.
+#[derive(Debug)]
+pub struct Probe<T>(std::marker::PhantomData<T>);
+
+impl<T> Probe<T> {
+    /// The probe.
+    pub const NEW: Self = Self(std::marker::PhantomData);
+}
+
+/// Chosen when the field type has a `Default`.
+pub trait ViaDefault<T> {
+    /// The field's value when it was not selected.
+    fn unselected(&self) -> Option<T>;
+}
+
+impl<T: Default> ViaDefault<T> for &Probe<T> {
+    fn unselected(&self) -> Option<T> {
+        Some(T::default())
+    }
+}
+
+/// Chosen when it has none.
+pub trait ViaNoDefault<T> {
+    /// No value: a projection must select this field.
+    fn unselected(&self) -> Option<T>;
+}
+
+impl<T> ViaNoDefault<T> for Probe<T> {
+    fn unselected(&self) -> Option<T> {
+        None
+    }
+}
+
+/// The value of an unselected field, or an error naming it.
+pub fn unselected<T>(value: Option<T>, meta: &'static TableMeta, column: usize) -> Result<T> {
+    value.ok_or_else(|| {
+        Error::InvalidProjection(format!(
+            "field '{}' of {} has no Default value: select it",
+            meta.columns[column].field, meta.model_name
+        ))
+    })
 }

@@ -6,8 +6,11 @@
 mod decode;
 mod sql;
 
-use decode::I64;
-pub use decode::{bind_field, decode_field, decode_pk, decode_timestamp};
+pub use decode::I64;
+pub use decode::{
+    bind_field, check_field, decode_field, decode_pk, decode_timestamp, unselected, Probe,
+    ViaDefault, ViaNoDefault,
+};
 pub use sql::ModelSql;
 
 use crate::error::{classify, Error, Operation, Result};
@@ -120,7 +123,9 @@ pub fn get<M: DbModel>(session: &Session<'_>, pk: i64) -> Result<Option<M>> {
     session.log_statement(&stmt);
     let mut rows = stmt.raw_query();
     match rows.next().map_err(fetch_err)? {
-        Some(row) => M::from_row(row, &session.decode_context()).map(Some),
+        Some(row) => {
+            M::from_row(row, &M::model_sql().full_layout, &session.decode_context()).map(Some)
+        }
         None => Ok(None),
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::TableMeta;
+use crate::model::{RowLayout, TableMeta};
 use crate::session::quote_ident;
 
 /// Statement texts for one model.
@@ -23,6 +23,8 @@ pub struct ModelSql {
     pub delete_by_pk: String,
     /// How many data columns the model has.
     pub data_len: usize,
+    /// The layout of a row holding every column.
+    pub full_layout: RowLayout,
 }
 
 fn placeholders(n: usize) -> String {
@@ -64,6 +66,7 @@ impl ModelSql {
             insert_with_pk,
             update_by_pk,
             data_len: data.len(),
+            full_layout: RowLayout::full(meta.columns.len()),
         }
     }
 }

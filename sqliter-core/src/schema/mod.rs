@@ -75,9 +75,9 @@ pub fn create_table(
             }
         }
     }
-    let creation_err = |source| Error::TableCreation {
+    let creation_err = |source: rusqlite::Error| Error::TableCreation {
         table: table.to_owned(),
-        source,
+        source: source.into(),
     };
     session.atomic(|| {
         if options.force {
@@ -103,7 +103,7 @@ pub fn drop_table(session: &Session<'_>, table: &str) -> Result<()> {
         .execute_batch(&format!("DROP TABLE IF EXISTS {}", quote_ident(table)))
         .map_err(|source| Error::TableDeletion {
             table: table.to_owned(),
-            source,
+            source: source.into(),
         })
 }
 

@@ -92,3 +92,102 @@ pub(crate) fn storage_class(value: ValueRef<'_>) -> &'static str {
         ValueRef::Blob(_) => "BLOB",
     }
 }
+
+impl Value {
+    /// Own the value a codec produced.
+    pub fn from_output(output: ToSqlOutput<'_>) -> Self {
+        match output {
+            ToSqlOutput::Borrowed(v) => Self::from_ref(v),
+            ToSqlOutput::Owned(v) => match v {
+                rusqlite::types::Value::Null => Self::Null,
+                rusqlite::types::Value::Integer(i) => Self::Integer(i),
+                rusqlite::types::Value::Real(f) => Self::Real(f),
+                rusqlite::types::Value::Text(s) => Self::Text(s),
+                rusqlite::types::Value::Blob(b) => Self::Blob(b),
+            },
+            // Codecs only produce plain values.
+            _ => Self::Null,
+        }
+    }
+
+    /// Own a borrowed SQLite value (text that is not UTF-8 is kept lossily).
+    pub fn from_ref(value: ValueRef<'_>) -> Self {
+        match value {
+            ValueRef::Null => Self::Null,
+            ValueRef::Integer(i) => Self::Integer(i),
+            ValueRef::Real(f) => Self::Real(f),
+            ValueRef::Text(t) => Self::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Self::Blob(b.to_vec()),
+        }
+    }
+
+    /// Borrow as SQLite's value type.
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Self::Null => ValueRef::Null,
+            Self::Integer(i) => ValueRef::Integer(*i),
+            Self::Real(f) => ValueRef::Real(*f),
+            Self::Text(s) => ValueRef::Text(s.as_bytes()),
+            Self::Blob(b) => ValueRef::Blob(b),
+        }
+    }
+
+    /// Whether this is SQL `NULL`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Self::Null)
+    }
+
+    /// The text, if this is text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The integer, if this is an integer.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Self::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The number as a float, if this is an integer or a real.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Self::Integer(i) => Some(*i as f64),
+            Self::Real(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The storage class name (`NULL`, `INTEGER`, `REAL`, `TEXT`, `BLOB`).
+    pub fn storage_class(&self) -> &'static str {
+        storage_class(self.as_ref())
+    }
+}
+
+macro_rules! value_from {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Self {
+                Self::$variant(v.into())
+            }
+        }
+    )*};
+}
+value_from!(i8 => Integer, i16 => Integer, i32 => Integer, i64 => Integer, u8 => Integer, u16 => Integer, u32 => Integer, bool => Integer, f32 => Real, f64 => Real, String => Text, Vec<u8> => Blob);
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_owned())
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Self::Null, Into::into)
+    }
+}

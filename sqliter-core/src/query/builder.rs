@@ -1,0 +1,134 @@
+//! The sync door's query builder.
+
+use std::marker::PhantomData;
+
+use super::chain::QueryChain;
+use super::exec;
+use super::filter::Assignment;
+use super::spec::QuerySpec;
+use crate::db::SqliterDB;
+use crate::error::Result;
+use crate::model::DbModel;
+use crate::session::Session;
+
+/// A query on `M` against a [`SqliterDB`]: chain methods from
+/// [`QueryChain`], then a terminal method. A builder can run more than once.
+///
+/// ```
+/// use sqliter_core::{DbModel, SqliterDB, prelude::*};
+///
+/// #[derive(DbModel, Debug, Default)]
+/// struct Book { pk: i64, title: String, year: i32 }
+///
+/// # fn main() -> sqliter_core::Result<()> {
+/// let db = SqliterDB::open_in_memory()?;
+/// db.create_table::<Book>()?;
+/// for (title, year) in [("Dune", 1965), ("Anathem", 2008), ("Piranesi", 2020)] {
+///     db.insert(Book { title: title.into(), year, ..Default::default() })?;
+/// }
+/// let recent = db
+///     .select::<Book>()
+///     .filter(Book::year().gte(2000))
+///     .order("title", false)
+///     .limit(20)
+///     .fetch_all()?;
+/// assert_eq!(recent.iter().map(|b| b.title.as_str()).collect::<Vec<_>>(), ["Anathem", "Piranesi"]);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct QueryBuilder<'db, M> {
+    db: &'db SqliterDB,
+    spec: QuerySpec,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for QueryBuilder<'_, M> {
+    fn clone(&self) -> Self {
+        Self {
+            db: self.db,
+            spec: self.spec.clone(),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: DbModel> QueryChain for QueryBuilder<'_, M> {
+    type Model = M;
+    fn spec_mut(&mut self) -> &mut QuerySpec {
+        &mut self.spec
+    }
+}
+
+impl<'db, M: DbModel> QueryBuilder<'db, M> {
+    pub(crate) fn new(db: &'db SqliterDB) -> Self {
+        Self {
+            db,
+            spec: QuerySpec::new(M::META),
+            _model: PhantomData,
+        }
+    }
+
+    fn run<T>(&self, f: impl FnOnce(&Session<'_>, &QuerySpec) -> Result<T>) -> Result<T> {
+        if let Some(error) = &self.spec.error {
+            return Err(error.clone());
+        }
+        self.db.with_session(|s| f(s, &self.spec))
+    }
+
+    /// Every matching row.
+    pub fn fetch_all(&self) -> Result<Vec<M>> {
+        self.run(exec::fetch_all)
+    }
+
+    /// The first matching row, or `None`.
+    pub fn fetch_one(&self) -> Result<Option<M>> {
+        self.run(exec::fetch_first)
+    }
+
+    /// The first matching row in the query's order, or `None` (same as
+    /// `fetch_one`; both run with `LIMIT 1`).
+    pub fn fetch_first(&self) -> Result<Option<M>> {
+        self.run(exec::fetch_first)
+    }
+
+    /// The last matching row in the query's order (primary-key order by
+    /// default), or `None`. The builder is left unchanged.
+    pub fn fetch_last(&self) -> Result<Option<M>> {
+        self.run(exec::fetch_last)
+    }
+
+    /// How many rows `fetch_all` would return (limit and offset included).
+    pub fn count(&self) -> Result<u64> {
+        self.run(exec::count)
+    }
+
+    /// Whether `fetch_all` would return any row.
+    pub fn exists(&self) -> Result<bool> {
+        self.run(exec::exists)
+    }
+
+    /// Set fields on every matching row (order, limit and offset do not
+    /// apply, as upstream) and bump `updated_at`; returns the rows changed.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB, prelude::*};
+    /// # #[derive(DbModel, Debug, Default)] struct Book { pk: i64, title: String, year: i32, in_print: bool }
+    /// # let db = SqliterDB::open_in_memory()?; db.create_table::<Book>()?;
+    /// # db.insert(Book { year: 1965, in_print: true, ..Default::default() })?;
+    /// let n = db.select::<Book>().filter(Book::year().lt(1970)).update([Book::in_print().set(false)])?;
+    /// assert_eq!(n, 1);
+    /// let n = db.select::<Book>().update([("title", "Untitled")])?;
+    /// # assert_eq!(n, 1);
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn update<A: Into<Assignment>>(&self, values: impl IntoIterator<Item = A>) -> Result<u64> {
+        let values: Vec<Assignment> = values.into_iter().map(Into::into).collect();
+        self.run(|s, spec| exec::update(s, spec, values))
+    }
+
+    /// Delete every matching row (order, limit and offset do not apply, as
+    /// upstream); returns how many.
+    pub fn delete(&self) -> Result<u64> {
+        self.run(exec::delete)
+    }
+}

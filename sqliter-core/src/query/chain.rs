@@ -1,0 +1,178 @@
+//! The query chain, written once for both doors: every builder that holds
+//! a [`QuerySpec`] gets these methods by implementing [`QueryChain`].
+
+use super::filter::{into_condition, lookup, Filter, OrderKey};
+use super::param::Param;
+use super::spec::{Order, QuerySpec};
+use crate::error::Error;
+use crate::model::{ColumnKind, DbModel};
+
+/// The chainable part of a query; the sync `QueryBuilder` and the async
+/// `AsyncQueryBuilder` differ only in their terminal methods. Bring it into
+/// scope with `use sqliter_core::prelude::*`.
+///
+/// Errors (an unknown field, a negative offset) do not interrupt the chain:
+/// the first one is returned by the terminal method, before any SQL runs.
+pub trait QueryChain: Sized {
+    /// The model queried.
+    type Model: DbModel;
+
+    #[doc(hidden)]
+    fn spec_mut(&mut self) -> &mut QuerySpec;
+
+    /// Keep rows matching a typed condition (ANDed with the others).
+    fn filter(mut self, filter: Filter<Self::Model>) -> Self {
+        push(self.spec_mut(), into_condition(filter));
+        self
+    }
+
+    /// Keep rows matching an upstream-style lookup such as `"year__gte"`,
+    /// checked against the model's fields at run time.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB, prelude::*};
+    /// # #[derive(DbModel, Debug, Default)] struct Book { pk: i64, title: String, year: i32 }
+    /// # let db = SqliterDB::open_in_memory()?; db.create_table::<Book>()?;
+    /// let n = db.select::<Book>().filter_by("year__gte", 2000).filter_by("title__icontains", "rust").count()?;
+    /// # assert_eq!(n, 0);
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    fn filter_by(mut self, lookup_key: &str, value: impl Into<Param>) -> Self {
+        let condition = lookup::<Self::Model>(lookup_key, value.into());
+        push(self.spec_mut(), condition);
+        self
+    }
+
+    /// Several lookups at once, ANDed (upstream's `filter(**kwargs)`).
+    fn filter_all<K: AsRef<str>, V: Into<Param>>(
+        mut self,
+        lookups: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        for (key, value) in lookups {
+            let condition = lookup::<Self::Model>(key.as_ref(), value.into());
+            push(self.spec_mut(), condition);
+        }
+        self
+    }
+
+    /// Add an order key by field name; `reverse` sorts descending. Several
+    /// calls sort by several keys, in call order. Without any, rows come
+    /// in primary-key order.
+    fn order(mut self, field: &str, reverse: bool) -> Self {
+        let spec = self.spec_mut();
+        match spec.table.column_index(field) {
+            Some(column) => spec.order.push(Order {
+                column,
+                descending: reverse,
+            }),
+            None => spec.fail(Error::InvalidOrder {
+                model: spec.table.model_name.to_owned(),
+                field: field.to_owned(),
+            }),
+        }
+        self
+    }
+
+    /// Add a typed order key: `Book::year().desc()`.
+    fn order_by(mut self, key: OrderKey<Self::Model>) -> Self {
+        self.spec_mut().order.push(Order {
+            column: key.column,
+            descending: key.descending,
+        });
+        self
+    }
+
+    /// At most `n` rows; a negative `n` means no limit (as upstream).
+    fn limit(mut self, n: i64) -> Self {
+        self.spec_mut().limit = Some(n);
+        self
+    }
+
+    /// Skip `n` rows (works without `limit`); negative is `InvalidOffset`.
+    fn offset(mut self, n: i64) -> Self {
+        let spec = self.spec_mut();
+        if n < 0 {
+            spec.fail(Error::InvalidOffset(n));
+        } else {
+            spec.offset = Some(n);
+        }
+        self
+    }
+
+    /// Load only these fields (and always `pk`). Unselected fields hold
+    /// their type's `Default`; a field whose type has none makes the fetch
+    /// fail with `InvalidProjection`. An empty list selects everything.
+    fn fields<S: AsRef<str>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+        let spec = self.spec_mut();
+        let mut selected = vec![false; spec.table.columns.len()];
+        selected[0] = true;
+        let mut any = false;
+        for field in fields {
+            any = true;
+            match spec.table.column_index(field.as_ref()) {
+                Some(i) => selected[i] = true,
+                None => spec.fail(unknown_field(spec, field.as_ref())),
+            }
+        }
+        spec.projection = any.then(|| positions_of(&selected));
+        self
+    }
+
+    /// Load every field except these (`pk` cannot be excluded). Replaces an
+    /// earlier `fields`.
+    fn exclude<S: AsRef<str>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+        let spec = self.spec_mut();
+        let mut selected = vec![true; spec.table.columns.len()];
+        let mut any = false;
+        for field in fields {
+            any = true;
+            match spec.table.column_index(field.as_ref()) {
+                Some(0) => spec.fail(Error::InvalidProjection(
+                    "the primary key 'pk' cannot be excluded".into(),
+                )),
+                Some(i) => selected[i] = false,
+                None => spec.fail(unknown_field(spec, field.as_ref())),
+            }
+        }
+        if any && selected.iter().skip(1).all(|s| !s) {
+            spec.fail(Error::InvalidProjection(
+                "exclusion leaves no field selected".into(),
+            ));
+        }
+        spec.projection = any.then(|| positions_of(&selected));
+        self
+    }
+
+    /// Load one field (and `pk`).
+    fn only(self, field: &str) -> Self {
+        self.fields([field])
+    }
+}
+
+fn push(spec: &mut QuerySpec, condition: Result<super::filter::Condition, Error>) {
+    match condition {
+        Ok(c) => spec.conditions.push(c),
+        Err(e) => spec.fail(e),
+    }
+}
+
+fn unknown_field(spec: &QuerySpec, field: &str) -> Error {
+    Error::InvalidField {
+        model: spec.table.model_name.to_owned(),
+        field: field.to_owned(),
+    }
+}
+
+fn positions_of(selected: &[bool]) -> Vec<usize> {
+    selected
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| **s)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Whether `column` can be changed by a bulk update.
+pub(crate) fn user_updatable(kind: ColumnKind) -> bool {
+    kind == ColumnKind::Data
+}

@@ -1,0 +1,210 @@
+//! Running a [`QuerySpec`] on a [`Session`]: the terminal methods of both
+//! doors call these.
+
+use rusqlite::types::ValueRef;
+
+use super::chain::user_updatable;
+use super::filter::Assignment;
+use super::param::Param;
+use super::spec::QuerySpec;
+use super::sql::{build, Mode};
+use crate::error::{classify, Error, Operation, Result};
+use crate::model::{ColumnKind, DbModel, RowLayout};
+use crate::session::{unix_now, Session};
+use crate::value::Value;
+
+fn prepare<'s>(
+    session: &'s Session<'_>,
+    sql: &str,
+    op: Operation,
+    table: &str,
+) -> Result<rusqlite::CachedStatement<'s>> {
+    session
+        .conn
+        .prepare_cached(sql)
+        .map_err(|e| classify(op, table, e))
+}
+
+fn bind(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: &[ValueRef<'_>],
+    op: Operation,
+    table: &str,
+) -> Result<()> {
+    for (i, value) in params.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, rusqlite::types::ToSqlOutput::Borrowed(*value))
+            .map_err(|e| classify(op, table, e))?;
+    }
+    Ok(())
+}
+
+fn layout_of(spec: &QuerySpec) -> Option<RowLayout> {
+    spec.projection
+        .as_ref()
+        .map(|selected| RowLayout::projection(spec.table.columns.len(), selected))
+}
+
+fn rows<M: DbModel>(session: &Session<'_>, spec: &QuerySpec, mode: Mode) -> Result<Vec<M>> {
+    let table = spec.table.table_name;
+    let statement = build(spec, mode, &[]);
+    let mut stmt = prepare(session, &statement.sql, Operation::Fetch, table)?;
+    bind(&mut stmt, &statement.params, Operation::Fetch, table)?;
+    session.log_statement(&stmt);
+    let projected = layout_of(spec);
+    let layout = projected.as_ref().unwrap_or(&M::model_sql().full_layout);
+    let ctx = session.decode_context();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows
+        .next()
+        .map_err(|e| classify(Operation::Fetch, table, e))?
+    {
+        out.push(M::from_row(row, layout, &ctx)?);
+    }
+    Ok(out)
+}
+
+/// Every matching row.
+pub fn fetch_all<M: DbModel>(session: &Session<'_>, spec: &QuerySpec) -> Result<Vec<M>> {
+    rows(session, spec, Mode::Rows)
+}
+
+/// The first matching row in the query's order (`fetch_one` and
+/// `fetch_first` alike), or `None`.
+pub fn fetch_first<M: DbModel>(session: &Session<'_>, spec: &QuerySpec) -> Result<Option<M>> {
+    Ok(rows(session, spec, Mode::First)?.pop())
+}
+
+/// The last matching row in the query's order, or `None`.
+pub fn fetch_last<M: DbModel>(session: &Session<'_>, spec: &QuerySpec) -> Result<Option<M>> {
+    Ok(rows(session, spec, Mode::Last)?.pop())
+}
+
+fn scalar(session: &Session<'_>, spec: &QuerySpec, mode: Mode) -> Result<i64> {
+    let table = spec.table.table_name;
+    let statement = build(spec, mode, &[]);
+    let mut stmt = prepare(session, &statement.sql, Operation::Fetch, table)?;
+    bind(&mut stmt, &statement.params, Operation::Fetch, table)?;
+    session.log_statement(&stmt);
+    let mut rows = stmt.raw_query();
+    let row = rows
+        .next()
+        .map_err(|e| classify(Operation::Fetch, table, e))?
+        .ok_or_else(|| Error::Transaction("an aggregate returned no row".into()))?;
+    row.get::<_, i64>(0)
+        .map_err(|e| classify(Operation::Fetch, table, e))
+}
+
+/// How many rows `fetch_all` would return.
+pub fn count(session: &Session<'_>, spec: &QuerySpec) -> Result<u64> {
+    scalar(session, spec, Mode::Count).map(|n| u64::try_from(n).unwrap_or(0))
+}
+
+/// Whether `fetch_all` would return any row.
+pub fn exists(session: &Session<'_>, spec: &QuerySpec) -> Result<bool> {
+    scalar(session, spec, Mode::Exists).map(|n| n != 0)
+}
+
+/// Delete the rows the filters match (order, limit and offset do not
+/// apply, as upstream); returns how many.
+pub fn delete(session: &Session<'_>, spec: &QuerySpec) -> Result<u64> {
+    let table = spec.table.table_name;
+    session.begin_implicit()?;
+    let statement = build(spec, Mode::Delete, &[]);
+    let mut stmt = prepare(session, &statement.sql, Operation::Delete, table)?;
+    bind(&mut stmt, &statement.params, Operation::Delete, table)?;
+    session.log_statement(&stmt);
+    let n = stmt
+        .raw_execute()
+        .map_err(|e| classify(Operation::Delete, table, e))?;
+    Ok(n as u64)
+}
+
+/// Check assignments against the model: known, user-updatable fields, and
+/// values that the field can read back.
+pub(crate) fn resolve_assignments(
+    spec: &QuerySpec,
+    assignments: Vec<Assignment>,
+) -> Result<Vec<(usize, Value)>> {
+    let table = spec.table;
+    let mut unknown: Vec<String> = Vec::new();
+    let mut resolved = Vec::with_capacity(assignments.len() + 1);
+    for Assignment { field, value } in assignments {
+        let Some(index) = table.column_index(&field) else {
+            unknown.push(field.into_owned());
+            continue;
+        };
+        let column = &table.columns[index];
+        if !user_updatable(column.kind) {
+            let what = if column.kind == ColumnKind::PrimaryKey {
+                "the primary key"
+            } else {
+                "a timestamp"
+            };
+            return Err(Error::InvalidUpdate(format!(
+                "'{field}' is {what} and cannot be updated in bulk"
+            )));
+        }
+        let value = match value {
+            Param::One(Value::Real(f)) if f.is_nan() => {
+                return Err(Error::InvalidUpdate(format!(
+                    "'{field}': NaN cannot be stored"
+                )));
+            }
+            Param::One(v) => v,
+            Param::List(_) => {
+                return Err(Error::InvalidUpdate(format!(
+                    "'{field}' takes one value, not a list"
+                )))
+            }
+            Param::Invalid(reason) => {
+                return Err(Error::InvalidUpdate(format!("'{field}': {reason}")))
+            }
+        };
+        (column.check)(value.as_ref()).map_err(|reason| {
+            Error::InvalidUpdate(format!(
+                "'{field}' cannot hold {}: {reason}",
+                value.storage_class()
+            ))
+        })?;
+        resolved.push((index, value));
+    }
+    if !unknown.is_empty() {
+        unknown.sort();
+        return Err(Error::InvalidUpdate(format!(
+            "unknown fields: {}",
+            unknown.join(", ")
+        )));
+    }
+    Ok(resolved)
+}
+
+/// Set fields on every row the filters match and bump `updated_at`;
+/// returns how many rows changed. No values: nothing runs.
+pub fn update(
+    session: &Session<'_>,
+    spec: &QuerySpec,
+    assignments: Vec<Assignment>,
+) -> Result<u64> {
+    let table = spec.table.table_name;
+    let mut values = resolve_assignments(spec, assignments)?;
+    if values.is_empty() {
+        return Ok(0);
+    }
+    let updated_at = spec
+        .table
+        .columns
+        .iter()
+        .position(|c| c.kind == ColumnKind::UpdatedAt)
+        .unwrap_or(2);
+    values.insert(0, (updated_at, Value::Integer(unix_now())));
+    session.begin_implicit()?;
+    let statement = build(spec, Mode::Update, &values);
+    let mut stmt = prepare(session, &statement.sql, Operation::Update, table)?;
+    bind(&mut stmt, &statement.params, Operation::Update, table)?;
+    session.log_statement(&stmt);
+    let n = stmt
+        .raw_execute()
+        .map_err(|e| classify(Operation::Update, table, e))?;
+    Ok(n as u64)
+}

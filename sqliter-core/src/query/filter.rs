@@ -1,0 +1,504 @@
+//! Filter conditions: typed column handles and upstream's string lookups
+//! (`"year__gte"`), both producing the same [`Condition`].
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+use super::param::Param;
+use crate::error::{Error, ValueError};
+use crate::model::{DbModel, TableMeta};
+use crate::value::{FieldCodec, Value};
+
+/// A comparison operator, named as upstream's lookup suffixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `eq` (the default): `=`, or `IS NULL` for `None`.
+    Eq,
+    /// `ne`: `!=`, or `IS NOT NULL` for `None`. Rows whose value is NULL
+    /// do not match `ne(value)` (SQL semantics, as upstream).
+    Ne,
+    /// `lt`: `<`.
+    Lt,
+    /// `lte`: `<=`.
+    Lte,
+    /// `gt`: `>`.
+    Gt,
+    /// `gte`: `>=`.
+    Gte,
+    /// `in`: one of a list. `None` in the list also matches NULL.
+    In,
+    /// `not_in`: none of a list. `None` in the list also excludes NULL.
+    NotIn,
+    /// `isnull`: `IS NULL` (`false`: `IS NOT NULL`).
+    IsNull,
+    /// `notnull`: `IS NOT NULL` (`false`: `IS NULL`).
+    NotNull,
+    /// `like`: SQL `LIKE` with the caller's own `%` / `_` pattern.
+    Like,
+    /// `startswith`: case-sensitive, the text taken literally.
+    StartsWith,
+    /// `endswith`: case-sensitive, the text taken literally.
+    EndsWith,
+    /// `contains`: case-sensitive, the text taken literally.
+    Contains,
+    /// `istartswith`: case-insensitive (Unicode), the text taken literally.
+    IStartsWith,
+    /// `iendswith`: case-insensitive (Unicode), the text taken literally.
+    IEndsWith,
+    /// `icontains`: case-insensitive (Unicode), the text taken literally.
+    IContains,
+}
+
+impl Op {
+    const ALL: [(&'static str, Op); 17] = [
+        ("eq", Op::Eq),
+        ("ne", Op::Ne),
+        ("lt", Op::Lt),
+        ("lte", Op::Lte),
+        ("gt", Op::Gt),
+        ("gte", Op::Gte),
+        ("in", Op::In),
+        ("not_in", Op::NotIn),
+        ("isnull", Op::IsNull),
+        ("notnull", Op::NotNull),
+        ("like", Op::Like),
+        ("startswith", Op::StartsWith),
+        ("endswith", Op::EndsWith),
+        ("contains", Op::Contains),
+        ("istartswith", Op::IStartsWith),
+        ("iendswith", Op::IEndsWith),
+        ("icontains", Op::IContains),
+    ];
+
+    /// The operator of a lookup suffix.
+    pub fn from_suffix(suffix: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| *name == suffix)
+            .map(|(_, op)| *op)
+    }
+
+    /// The lookup suffix.
+    pub fn suffix(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, op)| *op == self)
+            .map_or("", |(name, _)| name)
+    }
+
+    pub(crate) fn is_case_insensitive(self) -> bool {
+        matches!(self, Op::IStartsWith | Op::IEndsWith | Op::IContains)
+    }
+
+    pub(crate) fn is_text(self) -> bool {
+        matches!(
+            self,
+            Op::Like
+                | Op::StartsWith
+                | Op::EndsWith
+                | Op::Contains
+                | Op::IStartsWith
+                | Op::IEndsWith
+                | Op::IContains
+        )
+    }
+}
+
+/// `*`, `?` and `[` are GLOB wildcards; bracket them so the user's text
+/// matches literally.
+fn glob_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        match c {
+            '*' => out.push_str("[*]"),
+            '?' => out.push_str("[?]"),
+            '[' => out.push_str("[[]"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Case folding used by the `i*` operators, in SQL (`sqliter_fold`) and on
+/// the pattern alike.
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// The value a text operator binds: `like` keeps the caller's pattern; the
+/// others match the text literally, so it is escaped for GLOB, folded for
+/// the case-insensitive ones, and given its wildcards. Typed and string
+/// filters both come through here.
+fn text_pattern(op: Op, text: &str) -> Value {
+    if op == Op::Like {
+        return Value::Text(text.to_owned());
+    }
+    let text = if op.is_case_insensitive() {
+        fold(text)
+    } else {
+        text.to_owned()
+    };
+    let escaped = glob_escape(&text);
+    Value::Text(match op {
+        Op::StartsWith | Op::IStartsWith => format!("{escaped}*"),
+        Op::EndsWith | Op::IEndsWith => format!("*{escaped}"),
+        _ => format!("*{escaped}*"),
+    })
+}
+
+/// What an operator is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Operand {
+    One(Value),
+    List(Vec<Value>),
+    /// `isnull` / `notnull` with `true` / `false`.
+    Flag(bool),
+}
+
+/// One checked condition on one column of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub(crate) column: usize,
+    pub(crate) op: Op,
+    pub(crate) operand: Operand,
+}
+
+/// A condition for model `M`, or the error that building it met (reported
+/// by the query's terminal method).
+#[derive(Debug)]
+pub struct Filter<M> {
+    pub(crate) condition: Result<Condition, Error>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Filter<M> {
+    fn new(condition: Result<Condition, Error>) -> Self {
+        Self {
+            condition,
+            _model: PhantomData,
+        }
+    }
+}
+
+fn invalid_filter(field: impl Into<String>, reason: impl Into<String>) -> Error {
+    Error::InvalidFilter {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Check an operator's operand kind as upstream does: a list only for
+/// `in`/`not_in`, text only for the text operators, a bool for `isnull`.
+fn operand_for(field: &str, op: Op, param: Param) -> Result<Operand, Error> {
+    let suffix = op.suffix();
+    match (op, param) {
+        (_, Param::Invalid(reason)) => Err(invalid_filter(
+            field,
+            format!("invalid value for '__{suffix}': {reason}"),
+        )),
+        (Op::In | Op::NotIn, Param::List(items)) => Ok(Operand::List(items)),
+        (Op::In | Op::NotIn, other) => Err(invalid_filter(
+            field,
+            format!("'__{suffix}' requires a list, not {}", other.kind()),
+        )),
+        (_, Param::List(_)) => Err(invalid_filter(
+            field,
+            format!("'__{suffix}' requires a scalar, not a list"),
+        )),
+        (Op::IsNull | Op::NotNull, Param::One(Value::Integer(flag @ (0 | 1)))) => {
+            Ok(Operand::Flag(flag == 1))
+        }
+        (Op::IsNull | Op::NotNull, other) => Err(invalid_filter(
+            field,
+            format!("'__{suffix}' requires true or false, not {}", other.kind()),
+        )),
+        (op, Param::One(Value::Text(text))) if op.is_text() => {
+            Ok(Operand::One(text_pattern(op, &text)))
+        }
+        (op, other) if op.is_text() => Err(invalid_filter(
+            field,
+            format!("'__{suffix}' requires a string value, not {}", other.kind()),
+        )),
+        (_, Param::One(value)) => Ok(Operand::One(value)),
+    }
+}
+
+/// Parse an upstream lookup (`"name"`, `"year__gte"`) against `meta`.
+pub(crate) fn parse_lookup(meta: &TableMeta, key: &str, param: Param) -> Result<Condition, Error> {
+    let (field, op) = match key.rsplit_once("__") {
+        Some((field, suffix)) => match Op::from_suffix(suffix) {
+            Some(op) => (field, op),
+            None if meta.column_index(field).is_some() => {
+                return Err(invalid_filter(
+                    key,
+                    format!("unknown operator '__{suffix}'"),
+                ));
+            }
+            None => (key, Op::Eq),
+        },
+        None => (key, Op::Eq),
+    };
+    let column = meta.column_index(field).ok_or_else(|| {
+        invalid_filter(field, format!("no such field on model {}", meta.model_name))
+    })?;
+    Ok(Condition {
+        column,
+        op,
+        operand: operand_for(field, op, param)?,
+    })
+}
+
+/// A typed handle on one field of model `M` whose Rust type is `T`,
+/// generated by the derive as `Model::field()`. Conditions built from it
+/// are checked by the compiler: a misspelt field or a value of the wrong
+/// type does not compile.
+///
+/// ```
+/// use sqliter_core::{DbModel, SqliterDB, prelude::*};
+///
+/// #[derive(DbModel, Debug, Default)]
+/// struct Book { pk: i64, title: String, year: i32 }
+///
+/// # fn main() -> sqliter_core::Result<()> {
+/// let db = SqliterDB::open_in_memory()?;
+/// db.create_table::<Book>()?;
+/// db.insert(Book { title: "Dune".into(), year: 1965, ..Default::default() })?;
+/// let old = db.select::<Book>().filter(Book::year().lt(2000)).fetch_all()?;
+/// assert_eq!(old.len(), 1);
+/// # Ok(()) }
+/// ```
+pub struct Column<M, T: 'static> {
+    index: usize,
+    codec: &'static FieldCodec<T>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M, T> Clone for Column<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M, T> Copy for Column<M, T> {}
+
+impl<M, T> std::fmt::Debug for Column<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Column")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: DbModel, T> Column<M, T> {
+    #[doc(hidden)]
+    pub const fn new(index: usize, codec: &'static FieldCodec<T>) -> Self {
+        Self {
+            index,
+            codec,
+            _model: PhantomData,
+        }
+    }
+
+    /// The field's name.
+    pub fn name(&self) -> &'static str {
+        M::META.columns[self.index].field
+    }
+
+    fn encode(&self, value: &T) -> Result<Value, ValueError> {
+        (self.codec.encode)(value).map(Value::from_output)
+    }
+
+    fn compare(self, op: Op, value: &T) -> Filter<M> {
+        let condition = self
+            .encode(value)
+            .map(|v| Condition {
+                column: self.index,
+                op,
+                operand: Operand::One(v),
+            })
+            .map_err(|reason| invalid_filter(self.name(), format!("invalid value: {reason}")));
+        Filter::new(condition)
+    }
+
+    fn list(self, op: Op, values: impl IntoIterator<Item = T>) -> Filter<M> {
+        let condition = values
+            .into_iter()
+            .map(|v| self.encode(&v))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|items| Condition {
+                column: self.index,
+                op,
+                operand: Operand::List(items),
+            })
+            .map_err(|reason| invalid_filter(self.name(), format!("invalid value: {reason}")));
+        Filter::new(condition)
+    }
+
+    /// `field = value` (`IS NULL` for `None` of an `Option` field).
+    pub fn eq(self, value: impl Into<T>) -> Filter<M> {
+        self.compare(Op::Eq, &value.into())
+    }
+    /// `field != value` (`IS NOT NULL` for `None`).
+    pub fn ne(self, value: impl Into<T>) -> Filter<M> {
+        self.compare(Op::Ne, &value.into())
+    }
+    /// `field < value`.
+    pub fn lt(self, value: impl Into<T>) -> Filter<M> {
+        self.compare(Op::Lt, &value.into())
+    }
+    /// `field <= value`.
+    pub fn lte(self, value: impl Into<T>) -> Filter<M> {
+        self.compare(Op::Lte, &value.into())
+    }
+    /// `field > value`.
+    pub fn gt(self, value: impl Into<T>) -> Filter<M> {
+        self.compare(Op::Gt, &value.into())
+    }
+    /// `field >= value`.
+    pub fn gte(self, value: impl Into<T>) -> Filter<M> {
+        self.compare(Op::Gte, &value.into())
+    }
+    /// `field IN (...)`; an empty list matches nothing.
+    pub fn is_in(self, values: impl IntoIterator<Item = T>) -> Filter<M> {
+        self.list(Op::In, values)
+    }
+    /// `field NOT IN (...)`; an empty list matches everything.
+    pub fn not_in(self, values: impl IntoIterator<Item = T>) -> Filter<M> {
+        self.list(Op::NotIn, values)
+    }
+    /// `field IS NULL`.
+    pub fn is_null(self) -> Filter<M> {
+        self.flag(Op::IsNull)
+    }
+    /// `field IS NOT NULL`.
+    pub fn not_null(self) -> Filter<M> {
+        self.flag(Op::NotNull)
+    }
+
+    fn flag(self, op: Op) -> Filter<M> {
+        Filter::new(Ok(Condition {
+            column: self.index,
+            op,
+            operand: Operand::Flag(true),
+        }))
+    }
+
+    fn text(self, op: Op, text: &str) -> Filter<M> {
+        Filter::new(Ok(Condition {
+            column: self.index,
+            op,
+            operand: Operand::One(text_pattern(op, text)),
+        }))
+    }
+
+    /// Ascending order on this field.
+    pub fn asc(self) -> OrderKey<M> {
+        OrderKey::new(self.index, false)
+    }
+
+    /// Descending order on this field.
+    pub fn desc(self) -> OrderKey<M> {
+        OrderKey::new(self.index, true)
+    }
+
+    /// An assignment `field = value` for `update` / `update_where`.
+    pub fn set(self, value: impl Into<T>) -> Assignment {
+        Assignment {
+            field: Cow::Borrowed(self.name()),
+            value: self
+                .encode(&value.into())
+                .map_or_else(Param::Invalid, Param::One),
+        }
+    }
+}
+
+/// Text operators, on `String` and `Option<String>` fields.
+pub trait TextColumn<M>: Sized {
+    #[doc(hidden)]
+    fn text_filter(self, op: Op, text: &str) -> Filter<M>;
+
+    /// SQL `LIKE` with your own `%` and `_` wildcards (ASCII case-insensitive).
+    fn like(self, pattern: &str) -> Filter<M> {
+        self.text_filter(Op::Like, pattern)
+    }
+    /// Starts with `text` (case-sensitive; `%`, `_`, `*`, `?`, `[` are literal).
+    fn startswith(self, text: &str) -> Filter<M> {
+        self.text_filter(Op::StartsWith, text)
+    }
+    /// Ends with `text` (case-sensitive, literal).
+    fn endswith(self, text: &str) -> Filter<M> {
+        self.text_filter(Op::EndsWith, text)
+    }
+    /// Contains `text` (case-sensitive, literal).
+    fn contains(self, text: &str) -> Filter<M> {
+        self.text_filter(Op::Contains, text)
+    }
+    /// Starts with `text`, ignoring case (Unicode-aware, literal).
+    fn istartswith(self, text: &str) -> Filter<M> {
+        self.text_filter(Op::IStartsWith, text)
+    }
+    /// Ends with `text`, ignoring case (Unicode-aware, literal).
+    fn iendswith(self, text: &str) -> Filter<M> {
+        self.text_filter(Op::IEndsWith, text)
+    }
+    /// Contains `text`, ignoring case (Unicode-aware, literal).
+    fn icontains(self, text: &str) -> Filter<M> {
+        self.text_filter(Op::IContains, text)
+    }
+}
+
+impl<M: DbModel> TextColumn<M> for Column<M, String> {
+    fn text_filter(self, op: Op, text: &str) -> Filter<M> {
+        self.text(op, text)
+    }
+}
+
+impl<M: DbModel> TextColumn<M> for Column<M, Option<String>> {
+    fn text_filter(self, op: Op, text: &str) -> Filter<M> {
+        self.text(op, text)
+    }
+}
+
+/// One `ORDER BY` key of model `M`.
+#[derive(Debug)]
+pub struct OrderKey<M> {
+    pub(crate) column: usize,
+    pub(crate) descending: bool,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> OrderKey<M> {
+    fn new(column: usize, descending: bool) -> Self {
+        Self {
+            column,
+            descending,
+            _model: PhantomData,
+        }
+    }
+}
+
+/// `field = value` in an update: from a typed [`Column::set`], or from a
+/// `(name, value)` pair checked at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub(crate) field: Cow<'static, str>,
+    pub(crate) value: Param,
+}
+
+impl<S: Into<Cow<'static, str>>, V: Into<Param>> From<(S, V)> for Assignment {
+    fn from((field, value): (S, V)) -> Self {
+        Self {
+            field: field.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// Turn a typed filter into the untyped condition, keeping its error.
+pub(crate) fn into_condition<M>(filter: Filter<M>) -> Result<Condition, Error> {
+    filter.condition
+}
+
+/// A string lookup on `M`.
+pub(crate) fn lookup<M: DbModel>(key: &str, value: Param) -> Result<Condition, Error> {
+    parse_lookup(M::META, key, value)
+}

@@ -1,0 +1,17 @@
+//! Queries: the chain ([`QueryChain`]), conditions ([`Column`], string
+//! lookups), the spec they build ([`QuerySpec`]), and the engine functions
+//! that run a spec ([`exec`]).
+
+mod builder;
+mod chain;
+pub mod exec;
+mod filter;
+mod param;
+mod spec;
+mod sql;
+
+pub use builder::QueryBuilder;
+pub use chain::QueryChain;
+pub use filter::{fold, Assignment, Column, Condition, Filter, Op, OrderKey, TextColumn};
+pub use param::{Param, Scalar};
+pub use spec::{Order, QuerySpec};

@@ -1,0 +1,373 @@
+//! SQL text and parameters for a [`QuerySpec`]. The text depends only on
+//! the query's shape, so it is built once per shape and kept in a small
+//! process-wide cache; each call only collects the parameters.
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use lru::LruCache;
+use rusqlite::types::ValueRef;
+
+use super::filter::{Condition, Op, Operand};
+use super::spec::{Order, QuerySpec};
+use crate::session::quote_ident;
+use crate::value::Value;
+
+/// What a statement does with the rows the spec selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Mode {
+    /// `SELECT` with the spec's own limit.
+    Rows,
+    /// `SELECT` of at most one row (`fetch_one`, `fetch_first`).
+    First,
+    /// The last row: every order key reversed, one row.
+    Last,
+    /// `SELECT COUNT(*)` over exactly the rows `Rows` returns.
+    Count,
+    /// `SELECT EXISTS(...)` over exactly those rows.
+    Exists,
+    /// `DELETE` of the filtered rows (order, limit, offset ignored).
+    Delete,
+    /// `UPDATE` of these columns on the filtered rows.
+    Update,
+}
+
+/// A statement ready to bind.
+pub(crate) struct Statement<'q> {
+    pub sql: Arc<str>,
+    pub params: Vec<ValueRef<'q>>,
+}
+
+/// Collects parameters, and the SQL text when it is not cached yet.
+struct Writer<'q> {
+    sql: Option<String>,
+    params: Vec<ValueRef<'q>>,
+}
+
+impl<'q> Writer<'q> {
+    fn sql(&mut self, text: &str) {
+        if let Some(sql) = &mut self.sql {
+            sql.push_str(text);
+        }
+    }
+
+    fn ident(&mut self, name: &str) {
+        if let Some(sql) = &mut self.sql {
+            sql.push_str(&quote_ident(name));
+        }
+    }
+
+    fn param(&mut self, value: ValueRef<'q>) {
+        self.sql("?");
+        self.params.push(value);
+    }
+}
+
+/// Everything the text depends on: the shape, not the values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ShapeKey {
+    table: &'static str,
+    mode: Mode,
+    projection: Option<Vec<usize>>,
+    conditions: Vec<(usize, Op, OperandShape)>,
+    order: Vec<Order>,
+    updates: Vec<usize>,
+    limit: bool,
+    offset: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum OperandShape {
+    Null,
+    Value,
+    Flag(bool),
+    List { len: usize, has_null: bool },
+}
+
+fn operand_shape(operand: &Operand) -> OperandShape {
+    match operand {
+        Operand::One(Value::Null) => OperandShape::Null,
+        Operand::One(_) => OperandShape::Value,
+        Operand::Flag(f) => OperandShape::Flag(*f),
+        Operand::List(items) => OperandShape::List {
+            len: items.iter().filter(|v| !v.is_null()).count(),
+            has_null: items.iter().any(Value::is_null),
+        },
+    }
+}
+
+fn cache() -> &'static Mutex<LruCache<ShapeKey, Arc<str>>> {
+    static CACHE: OnceLock<Mutex<LruCache<ShapeKey, Arc<str>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(LruCache::new(NonZeroUsize::new(512).expect("non-zero"))))
+}
+
+/// The statement for `spec` in `mode`; `updates` are the columns an
+/// `Update` sets (their values come first in `update_values`).
+pub(crate) fn build<'q>(
+    spec: &'q QuerySpec,
+    mode: Mode,
+    updates: &'q [(usize, Value)],
+) -> Statement<'q> {
+    let key = ShapeKey {
+        table: spec.table.table_name,
+        mode,
+        projection: spec.projection.clone(),
+        conditions: spec
+            .conditions
+            .iter()
+            .map(|c| (c.column, c.op, operand_shape(&c.operand)))
+            .collect(),
+        order: spec.order.clone(),
+        updates: updates.iter().map(|(c, _)| *c).collect(),
+        limit: spec.limit.is_some(),
+        offset: spec.offset.is_some(),
+    };
+    let cached = cache().lock().ok().and_then(|mut c| c.get(&key).cloned());
+    let mut writer = Writer {
+        sql: if cached.is_some() {
+            None
+        } else {
+            Some(String::with_capacity(128))
+        },
+        params: Vec::new(),
+    };
+    write_statement(&mut writer, spec, mode, updates);
+    let sql: Arc<str> = match (cached, writer.sql) {
+        (Some(sql), _) => sql,
+        (None, Some(text)) => {
+            let sql: Arc<str> = Arc::from(text);
+            if let Ok(mut c) = cache().lock() {
+                c.put(key, Arc::clone(&sql));
+            }
+            sql
+        }
+        (None, None) => Arc::from(""),
+    };
+    Statement {
+        sql,
+        params: writer.params,
+    }
+}
+
+fn write_statement<'q>(
+    w: &mut Writer<'q>,
+    spec: &'q QuerySpec,
+    mode: Mode,
+    updates: &'q [(usize, Value)],
+) {
+    let table = spec.table;
+    match mode {
+        Mode::Rows | Mode::First | Mode::Last => {
+            w.sql("SELECT ");
+            write_columns(w, spec);
+            w.sql(" FROM ");
+            w.ident(table.table_name);
+            write_where(w, spec);
+            write_order(w, spec, mode == Mode::Last);
+            write_limit(w, spec, mode);
+        }
+        Mode::Count | Mode::Exists => {
+            let windowed = spec.limit.is_some() || spec.offset.is_some();
+            w.sql(if mode == Mode::Count {
+                "SELECT COUNT(*) FROM "
+            } else {
+                "SELECT EXISTS (SELECT 1 FROM "
+            });
+            if windowed && mode == Mode::Count {
+                // Count exactly the rows a fetch returns (upstream's
+                // `offset(1).count()` is 0).
+                w.sql("(SELECT 1 FROM ");
+            }
+            w.ident(table.table_name);
+            write_where(w, spec);
+            if windowed {
+                write_order(w, spec, false);
+                write_limit(w, spec, Mode::Rows);
+            }
+            if windowed || mode == Mode::Exists {
+                w.sql(")");
+            }
+        }
+        Mode::Delete => {
+            w.sql("DELETE FROM ");
+            w.ident(table.table_name);
+            write_where(w, spec);
+        }
+        Mode::Update => {
+            w.sql("UPDATE ");
+            w.ident(table.table_name);
+            w.sql(" SET ");
+            for (i, (column, value)) in updates.iter().enumerate() {
+                if i > 0 {
+                    w.sql(", ");
+                }
+                w.ident(table.columns[*column].column);
+                w.sql(" = ");
+                w.param(value.as_ref());
+            }
+            write_where(w, spec);
+        }
+    }
+}
+
+fn write_columns(w: &mut Writer<'_>, spec: &QuerySpec) {
+    let columns = spec.table.columns;
+    match &spec.projection {
+        Some(selected) => {
+            for (i, &c) in selected.iter().enumerate() {
+                if i > 0 {
+                    w.sql(", ");
+                }
+                w.ident(columns[c].column);
+            }
+        }
+        None => {
+            for (i, c) in columns.iter().enumerate() {
+                if i > 0 {
+                    w.sql(", ");
+                }
+                w.ident(c.column);
+            }
+        }
+    }
+}
+
+fn write_order(w: &mut Writer<'_>, spec: &QuerySpec, reversed: bool) {
+    const BY_PK: [Order; 1] = [Order {
+        column: 0,
+        descending: false,
+    }];
+    // Without keys rows come in pk order, so `fetch_last` is well defined.
+    let keys: &[Order] = if spec.order.is_empty() {
+        &BY_PK
+    } else {
+        &spec.order
+    };
+    for (i, key) in keys.iter().enumerate() {
+        w.sql(if i == 0 { " ORDER BY " } else { ", " });
+        w.ident(spec.table.columns[key.column].column);
+        w.sql(if key.descending != reversed {
+            " DESC"
+        } else {
+            " ASC"
+        });
+    }
+}
+
+fn write_limit(w: &mut Writer<'_>, spec: &QuerySpec, mode: Mode) {
+    let limit = match mode {
+        // One row at most, but `limit(0)` still returns nothing.
+        Mode::First | Mode::Last => Some(match spec.limit {
+            Some(n) if (0..1).contains(&n) => n,
+            _ => 1,
+        }),
+        _ => spec.limit,
+    };
+    match (limit, spec.offset) {
+        (None, None) => {}
+        (limit, offset) => {
+            w.sql(" LIMIT ");
+            w.param(ValueRef::Integer(limit.unwrap_or(-1)));
+            if let Some(offset) = offset {
+                w.sql(" OFFSET ");
+                w.param(ValueRef::Integer(offset));
+            }
+        }
+    }
+}
+
+fn write_where<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
+    for (i, condition) in spec.conditions.iter().enumerate() {
+        w.sql(if i == 0 { " WHERE " } else { " AND " });
+        write_condition(w, spec, condition);
+    }
+}
+
+fn write_condition<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec, condition: &'q Condition) {
+    let column = spec.table.columns[condition.column].column;
+    let comparison = |op: Op| match op {
+        Op::Ne => " != ",
+        Op::Lt => " < ",
+        Op::Lte => " <= ",
+        Op::Gt => " > ",
+        Op::Gte => " >= ",
+        _ => " = ",
+    };
+    match (&condition.operand, condition.op) {
+        (Operand::One(Value::Null), Op::Eq)
+        | (Operand::Flag(true), Op::IsNull)
+        | (Operand::Flag(false), Op::NotNull) => {
+            w.ident(column);
+            w.sql(" IS NULL");
+        }
+        (Operand::One(Value::Null), Op::Ne)
+        | (Operand::Flag(false), Op::IsNull)
+        | (Operand::Flag(true), Op::NotNull) => {
+            w.ident(column);
+            w.sql(" IS NOT NULL");
+        }
+        (Operand::Flag(_), _) => w.sql("1"),
+        (Operand::List(items), op) => write_list(w, column, op == Op::NotIn, items),
+        (Operand::One(value), Op::Like) => {
+            w.ident(column);
+            w.sql(" LIKE ");
+            w.param(value.as_ref());
+        }
+        // The operand already holds the GLOB pattern (see `text_pattern`).
+        (Operand::One(pattern), op) if op.is_text() => write_text_match(w, column, op, pattern),
+        (Operand::One(value), op) => {
+            w.ident(column);
+            w.sql(comparison(op));
+            w.param(value.as_ref());
+        }
+    }
+}
+
+fn write_list<'q>(w: &mut Writer<'q>, column: &str, negated: bool, items: &'q [Value]) {
+    let values: Vec<&Value> = items.iter().filter(|v| !v.is_null()).collect();
+    let has_null = values.len() != items.len();
+    // `None` in the list stands for NULL: `in` also matches NULL rows,
+    // `not_in` also excludes them.
+    let null_clause = match (negated, has_null) {
+        (false, true) => Some(" OR "),
+        (true, true) => Some(" AND "),
+        _ => None,
+    };
+    if null_clause.is_some() {
+        w.sql("(");
+    }
+    if values.is_empty() {
+        w.sql(if negated { "1" } else { "0" });
+    } else {
+        w.ident(column);
+        w.sql(if negated { " NOT IN (" } else { " IN (" });
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                w.sql(", ");
+            }
+            w.param(v.as_ref());
+        }
+        w.sql(")");
+    }
+    if let Some(joiner) = null_clause {
+        w.sql(joiner);
+        w.ident(column);
+        w.sql(if negated {
+            " IS NOT NULL)"
+        } else {
+            " IS NULL)"
+        });
+    }
+}
+
+fn write_text_match<'q>(w: &mut Writer<'q>, column: &str, op: Op, pattern: &'q Value) {
+    if op.is_case_insensitive() {
+        w.sql("sqliter_fold(");
+        w.ident(column);
+        w.sql(")");
+    } else {
+        w.ident(column);
+    }
+    w.sql(" GLOB ");
+    w.param(pattern.as_ref());
+}
