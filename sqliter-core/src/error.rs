@@ -287,8 +287,8 @@ impl Operation {
 /// Map an SQLite error raised while running `op` on `table` to the variant
 /// upstream raises for it (constraint, busy, or the operation's own error).
 pub(crate) fn classify(op: Operation, table: &str, source: rusqlite::Error) -> Error {
-    let source = Arc::new(source);
     use rusqlite::ErrorCode;
+    let source = Arc::new(source);
     let table = table.to_owned();
     if let rusqlite::Error::SqliteFailure(e, message) = source.as_ref() {
         if e.code == ErrorCode::DatabaseBusy || e.code == ErrorCode::DatabaseLocked {

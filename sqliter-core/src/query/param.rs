@@ -101,3 +101,22 @@ impl Param {
         }
     }
 }
+
+impl std::fmt::Display for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::One(v) => write!(f, "{v}"),
+            Self::List(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Self::Invalid(e) => write!(f, "<{e}>"),
+        }
+    }
+}

@@ -246,10 +246,10 @@ fn write_order(w: &mut Writer<'_>, spec: &QuerySpec, reversed: bool) {
     for (i, key) in keys.iter().enumerate() {
         w.sql(if i == 0 { " ORDER BY " } else { ", " });
         w.ident(spec.table.columns[key.column].column);
-        w.sql(if key.descending != reversed {
-            " DESC"
-        } else {
+        w.sql(if key.descending == reversed {
             " ASC"
+        } else {
+            " DESC"
         });
     }
 }

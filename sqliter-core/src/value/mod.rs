@@ -191,3 +191,22 @@ impl<T: Into<Value>> From<Option<T>> for Value {
         v.map_or(Self::Null, Into::into)
     }
 }
+
+/// SQL-literal style: `NULL`, `42`, `2.5`, `'it''s'`, `x'00ff'`.
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Null => f.write_str("NULL"),
+            Self::Integer(i) => write!(f, "{i}"),
+            Self::Real(r) => write!(f, "{r}"),
+            Self::Text(s) => write!(f, "'{}'", s.replace('\'', "''")),
+            Self::Blob(b) => {
+                f.write_str("x'")?;
+                for byte in b {
+                    write!(f, "{byte:02x}")?;
+                }
+                f.write_str("'")
+            }
+        }
+    }
+}
