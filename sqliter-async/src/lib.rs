@@ -1,1 +1,49 @@
+//! # SQLiter for Rust, async
+//!
+//! [`AsyncSqliterDB`] stores `#[derive(DbModel)]` structs in SQLite from
+//! async code. Every statement runs on one dedicated thread that owns the
+//! connection (via tokio-rusqlite), so the async runtime never blocks on
+//! SQLite. The engine — SQL, binding, decoding, the query chain — is
+//! `sqliter-core`'s; this crate re-exports everything a user needs, so it
+//! is the only dependency to add.
+//!
+//! ```
+//! use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions, prelude::*};
+//!
+//! #[derive(DbModel, Debug, Clone, Default)]
+//! struct Book { pk: i64, title: String, year: i32 }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> sqliter_async::Result<()> {
+//! let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+//! db.create_table::<Book>().await?;
+//! let book = db.insert(Book { title: "Dune".into(), year: 1965, ..Default::default() }).await?;
+//! let hits = db.select::<Book>().filter(Book::year().lt(2000)).fetch_all().await?;
+//! assert_eq!(hits[0].pk, book.pk);
+//! # Ok(()) }
+//! ```
 
+#![warn(missing_docs)]
+
+mod builder;
+mod db;
+mod transaction;
+mod worker;
+
+pub use builder::AsyncQueryBuilder;
+pub use db::AsyncSqliterDB;
+pub use transaction::AsyncTransaction;
+
+pub use sqliter_core::{
+    query, Assignment, Column, CreateTableOptions, DbModel, DbOptions, DecodeError, Error, Filter,
+    InsertOptions, Logger, OrderKey, Param, QueryChain, Result, TextColumn, Value, ValueError,
+};
+pub use tokio_rusqlite;
+
+/// The traits that give query builders and typed columns their methods.
+pub mod prelude {
+    pub use sqliter_core::prelude::*;
+}
+
+#[doc(hidden)]
+pub use sqliter_core::__private;

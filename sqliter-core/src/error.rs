@@ -186,6 +186,11 @@ pub enum Error {
     #[error("invalid update: {0}")]
     InvalidUpdate(String),
 
+    /// The database thread failed (a panic in work sent to it); the
+    /// handle keeps working for later calls.
+    #[error("internal error in the database thread: {0}")]
+    Internal(String),
+
     /// A transaction was used in a way its state does not allow.
     #[error("transaction error: {0}")]
     Transaction(String),

@@ -75,7 +75,7 @@ pub use query::{
 };
 pub use record::InsertOptions;
 pub use schema::{create_table_sql, index_sqls, CreateTableOptions};
-pub use session::Session;
+pub use session::{transaction_begin_sql, transaction_end_sql, Session};
 pub use sqliter_derive::DbModel;
 pub use value::{
     Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType, Value,

@@ -114,6 +114,55 @@ impl Drop for RollbackOnDrop<'_, '_> {
     }
 }
 
+/// The statement that opens scoped transaction `level` (1 = outermost):
+/// `BEGIN IMMEDIATE` (two writers queue on the lock instead of deadlocking
+/// on an upgrade), a savepoint when nested, or nothing when `auto_commit =
+/// false` already left a transaction open (the scope takes it over, as
+/// upstream does).
+pub fn transaction_begin_sql(level: u32, conn_in_autocommit: bool) -> Option<String> {
+    match level {
+        1 if conn_in_autocommit => Some("BEGIN IMMEDIATE".to_owned()),
+        1 => None,
+        n => Some(format!("SAVEPOINT sqliter_tx_{n}")),
+    }
+}
+
+/// The statement that ends scoped transaction `level`.
+pub fn transaction_end_sql(level: u32, commit: bool) -> String {
+    match (level, commit) {
+        (1, true) => "COMMIT".to_owned(),
+        (1, false) => "ROLLBACK".to_owned(),
+        (n, true) => format!("RELEASE sqliter_tx_{n}"),
+        (n, false) => format!("ROLLBACK TO sqliter_tx_{n}; RELEASE sqliter_tx_{n}"),
+    }
+}
+
+impl Session<'_> {
+    /// Open scoped transaction `level` on this connection.
+    pub fn begin_transaction(&self, level: u32) -> Result<()> {
+        match transaction_begin_sql(level, self.conn.is_autocommit()) {
+            Some(sql) => self.execute_batch(&sql).map_err(|e| sql_error(&sql, e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Commit or roll back scoped transaction `level`.
+    pub fn end_transaction(&self, level: u32, commit: bool) -> Result<()> {
+        let sql = transaction_end_sql(level, commit);
+        self.execute_batch(&sql).map_err(|e| sql_error(&sql, e))
+    }
+
+    /// Commit or roll back the implicit transaction `auto_commit = false`
+    /// leaves open, if any.
+    pub fn end_implicit(&self, commit: bool) -> Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+        self.execute_batch(sql).map_err(|e| sql_error(sql, e))
+    }
+}
+
 /// The current unix time in seconds.
 pub(crate) fn unix_now() -> i64 {
     SystemTime::now()

@@ -10,7 +10,7 @@ use std::cell::{Cell, RefCell};
 
 use rusqlite::Connection;
 
-use crate::error::{sql_error, Error, Result};
+use crate::error::{Error, Result};
 use crate::model::DbModel;
 use crate::query::{Assignment, Param, QueryBuilder, QueryChain};
 use crate::record::{self, InsertOptions};
@@ -141,31 +141,25 @@ impl SqliterDB {
 
     /// Commit the open transaction, if any (for `auto_commit = false`).
     pub fn commit(&self) -> Result<()> {
-        self.end_implicit("COMMIT")
+        self.end_implicit(true)
     }
 
     /// Roll back the open transaction, if any (for `auto_commit = false`).
     pub fn rollback(&self) -> Result<()> {
-        self.end_implicit("ROLLBACK")
+        self.end_implicit(false)
     }
 
-    fn end_implicit(&self, sql: &str) -> Result<()> {
+    fn end_implicit(&self, commit: bool) -> Result<()> {
         if self.conn.borrow().is_none() {
             return Ok(());
         }
         if self.tx_depth.get() > 0 {
             return Err(Error::Transaction(format!(
                 "cannot {} while a scoped transaction is open",
-                sql.to_lowercase()
+                if commit { "commit" } else { "roll back" }
             )));
         }
-        self.with_session(|s| {
-            if s.conn.is_autocommit() {
-                Ok(())
-            } else {
-                s.execute_batch(sql).map_err(|e| sql_error(sql, e))
-            }
-        })
+        self.with_session(|s| s.end_implicit(commit))
     }
 
     /// The file name, or `None` in memory.

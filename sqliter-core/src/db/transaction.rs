@@ -1,6 +1,6 @@
 //! Scoped transactions of the sync door.
 
-use crate::error::{sql_error, Error, Result};
+use crate::error::{Error, Result};
 
 use super::SqliterDB;
 
@@ -19,22 +19,7 @@ pub struct Transaction<'db> {
 impl<'db> Transaction<'db> {
     pub(super) fn begin(db: &'db SqliterDB) -> Result<Self> {
         let level = db.tx_depth.get() + 1;
-        db.with_session(|session| {
-            if level > 1 {
-                let sql = format!("SAVEPOINT sqliter_tx_{level}");
-                session.execute_batch(&sql).map_err(|e| sql_error(&sql, e))
-            } else if session.conn.is_autocommit() {
-                // IMMEDIATE: two writers queue on the lock instead of
-                // deadlocking on an upgrade.
-                session
-                    .execute_batch("BEGIN IMMEDIATE")
-                    .map_err(|e| sql_error("BEGIN IMMEDIATE", e))
-            } else {
-                // auto_commit = false left an implicit transaction open: this
-                // scope takes it over, as upstream does.
-                Ok(())
-            }
-        })?;
+        db.with_session(|session| session.begin_transaction(level))?;
         db.tx_depth.set(level);
         Ok(Self {
             db,
@@ -51,14 +36,9 @@ impl<'db> Transaction<'db> {
         }
         self.open = false;
         self.db.tx_depth.set(self.level - 1);
-        let sql = match (self.level, commit) {
-            (1, true) => "COMMIT".to_owned(),
-            (1, false) => "ROLLBACK".to_owned(),
-            (n, true) => format!("RELEASE sqliter_tx_{n}"),
-            (n, false) => format!("ROLLBACK TO sqliter_tx_{n}; RELEASE sqliter_tx_{n}"),
-        };
+        let level = self.level;
         self.db
-            .with_session(|session| session.execute_batch(&sql).map_err(|e| sql_error(&sql, e)))
+            .with_session(|session| session.end_transaction(level, commit))
     }
 
     /// Commit (or release the savepoint).

@@ -54,6 +54,11 @@ impl QuerySpec {
         self.error.take()
     }
 
+    /// The error a chain method recorded, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
     /// The table queried.
     pub fn table(&self) -> &'static TableMeta {
         self.table

@@ -1,0 +1,101 @@
+//! The async door's query builder: the shared chain, async terminals.
+
+use std::marker::PhantomData;
+
+use sqliter_core::query::{exec, Assignment, QueryChain, QuerySpec};
+use sqliter_core::{DbModel, Result, Session};
+
+use crate::db::AsyncSqliterDB;
+
+/// A query on `M` against an [`AsyncSqliterDB`]. The chain is the very
+/// same as the sync builder's ([`QueryChain`]); only the terminals are
+/// `async`. Each terminal is one round trip to the database thread.
+#[derive(Debug)]
+pub struct AsyncQueryBuilder<M> {
+    db: AsyncSqliterDB,
+    spec: QuerySpec,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for AsyncQueryBuilder<M> {
+    fn clone(&self) -> Self {
+        Self {
+            db: self.db.clone(),
+            spec: self.spec.clone(),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: DbModel> QueryChain for AsyncQueryBuilder<M> {
+    type Model = M;
+    fn spec_mut(&mut self) -> &mut QuerySpec {
+        &mut self.spec
+    }
+}
+
+impl<M: DbModel> AsyncQueryBuilder<M> {
+    pub(crate) fn new(db: AsyncSqliterDB) -> Self {
+        Self {
+            db,
+            spec: QuerySpec::new(M::META),
+            _model: PhantomData,
+        }
+    }
+
+    async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Session<'_>, &QuerySpec) -> Result<T> + Send + 'static,
+    {
+        if let Some(error) = self.spec.error() {
+            return Err(error.clone());
+        }
+        let spec = self.spec.clone();
+        self.db.run(move |s| f(s, &spec)).await
+    }
+
+    /// Every matching row.
+    pub async fn fetch_all(&self) -> Result<Vec<M>> {
+        self.run(exec::fetch_all).await
+    }
+
+    /// The first matching row, or `None`.
+    pub async fn fetch_one(&self) -> Result<Option<M>> {
+        self.run(exec::fetch_first).await
+    }
+
+    /// The first matching row in the query's order, or `None`.
+    pub async fn fetch_first(&self) -> Result<Option<M>> {
+        self.run(exec::fetch_first).await
+    }
+
+    /// The last matching row in the query's order, or `None`.
+    pub async fn fetch_last(&self) -> Result<Option<M>> {
+        self.run(exec::fetch_last).await
+    }
+
+    /// How many rows `fetch_all` would return.
+    pub async fn count(&self) -> Result<u64> {
+        self.run(exec::count).await
+    }
+
+    /// Whether `fetch_all` would return any row.
+    pub async fn exists(&self) -> Result<bool> {
+        self.run(exec::exists).await
+    }
+
+    /// Set fields on every matching row; returns the rows changed.
+    pub async fn update<A: Into<Assignment>>(
+        &self,
+        values: impl IntoIterator<Item = A>,
+    ) -> Result<u64> {
+        let values: Vec<Assignment> = values.into_iter().map(Into::into).collect();
+        self.run(move |s, spec| exec::update(s, spec, values)).await
+    }
+
+    /// Delete every matching row; returns how many.
+    pub async fn delete(&self) -> Result<u64> {
+        self.run(exec::delete).await
+    }
+}

@@ -1,0 +1,335 @@
+//! [`AsyncSqliterDB`]: the async database.
+
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use sqliter_core::engine;
+use sqliter_core::query::{Assignment, Param, QueryChain};
+use sqliter_core::{
+    CreateTableOptions, DbModel, DbOptions, Error, InsertOptions, Logger, Result, Session,
+};
+
+use crate::builder::AsyncQueryBuilder;
+use crate::transaction::{AsyncTransaction, TxToken, CURRENT_TX};
+use crate::worker::Shared;
+
+/// An SQLite database used from async code. Every statement runs on one
+/// dedicated thread that owns the connection; each operation is one round
+/// trip to it. Clones share the connection and the transaction state;
+/// dropping the last clone closes the connection.
+///
+/// ```
+/// use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions, prelude::*};
+///
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct User { pk: i64, name: String, active: bool }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> sqliter_async::Result<()> {
+/// let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+/// db.create_table::<User>().await?;
+/// db.insert(User { name: "ann".into(), active: true, ..Default::default() }).await?;
+/// let users = db.select::<User>().filter(User::active().eq(true)).order("name", false).limit(20).fetch_all().await?;
+/// assert_eq!(users.len(), 1);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AsyncSqliterDB {
+    pub(crate) shared: Arc<Shared>,
+    /// Set on the handle a scoped transaction gives out.
+    tx: Option<Arc<TxToken>>,
+}
+
+impl AsyncSqliterDB {
+    /// A database handle; the connection opens on first use. `reset = true`
+    /// is refused here (it needs to run SQL): use [`Self::create`].
+    pub fn new(options: DbOptions) -> Result<Self> {
+        if options.reset {
+            return Err(Error::InvalidOptions(
+                "reset = true is not supported by AsyncSqliterDB::new(); use `AsyncSqliterDB::create(options).await`".into(),
+            ));
+        }
+        Ok(Self {
+            shared: Arc::new(Shared::new(options.into_settings()?)),
+            tx: None,
+        })
+    }
+
+    /// Build a database and, with `reset = true`, drop every user table
+    /// (the database is then connected).
+    pub async fn create(options: DbOptions) -> Result<Self> {
+        let reset = options.reset;
+        let db = Self::new(DbOptions {
+            reset: false,
+            ..options
+        })?;
+        if reset {
+            let dropped = db.run(engine::drop_all_tables).await?;
+            tracing::debug!(target: "sqliter", "Database reset: {dropped} user-created tables dropped.");
+        }
+        Ok(db)
+    }
+
+    pub(crate) fn with_token(&self, token: Arc<TxToken>) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            tx: Some(token),
+        }
+    }
+
+    /// The open scoped transaction this call belongs to: this handle's, or
+    /// the current task's on this database.
+    pub(crate) fn current_tx(&self) -> Option<Arc<TxToken>> {
+        if let Some(token) = self.tx.as_ref().filter(|t| t.is_open_on(&self.shared)) {
+            return Some(Arc::clone(token));
+        }
+        CURRENT_TX
+            .try_with(|token| token.is_open_on(&self.shared).then(|| Arc::clone(token)))
+            .ok()
+            .flatten()
+    }
+
+    /// Run one operation on the database thread. Outside a transaction it
+    /// waits while another task's transaction is open.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Session<'_>) -> Result<T> + Send + 'static,
+    {
+        let _shared_gate = match self.current_tx() {
+            Some(_) => None,
+            None => Some(self.shared.gate.read().await),
+        };
+        self.shared.call(f).await
+    }
+
+    /// Open the connection (and its thread) if needed, and return the
+    /// underlying tokio-rusqlite connection for raw SQL.
+    pub async fn connect(&self) -> Result<tokio_rusqlite::Connection> {
+        self.shared.connection().await
+    }
+
+    /// Close the connection after the statements already sent. Uncommitted
+    /// work (`auto_commit = false`) is lost, as is an in-memory database;
+    /// the next operation opens a new connection. Closing twice is fine.
+    pub async fn close(&self) -> Result<()> {
+        let _exclusive = self.shared.gate.write().await;
+        self.shared.tx_depth.store(0, Ordering::SeqCst);
+        match self.shared.take() {
+            Some(conn) => conn.close().await.map_err(|e| match e {
+                tokio_rusqlite::Error::Close((_, source)) => Error::DatabaseConnection {
+                    path: self.db_filename().to_owned(),
+                    source: Arc::new(source),
+                },
+                _ => Error::Internal("the database thread has stopped".into()),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Commit the implicit transaction `auto_commit = false` leaves open; a
+    /// no-op when not connected or nothing is pending.
+    pub async fn commit(&self) -> Result<()> {
+        if self.shared.current().is_none() {
+            return Ok(());
+        }
+        self.run(|s| s.end_implicit(true)).await
+    }
+
+    /// Run `f` in a scoped transaction (upstream's `async with db:`): commit
+    /// when it returns `Ok`, roll back when it returns `Err`, panics or is
+    /// cancelled. The database stays open. `f` gets a handle whose
+    /// statements run inside the transaction (so does any clone used by
+    /// the same task); other tasks wait until it ends. Nested calls are
+    /// savepoints: an inner error rolls back only the inner work.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions, Error};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Note { pk: i64, text: String }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+    /// # db.create_table::<Note>().await?;
+    /// let result: Result<(), Error> = db
+    ///     .transaction(|tx| async move {
+    ///         tx.insert(Note { text: "gone".into(), ..Default::default() }).await?;
+    ///         tx.delete::<Note>(999).await // fails: the insert is rolled back
+    ///     })
+    ///     .await;
+    /// assert!(result.is_err());
+    /// assert_eq!(db.select::<Note>().count().await?, 0);
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction<T, E, F, Fut>(&self, f: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(AsyncSqliterDB) -> Fut,
+        Fut: Future<Output = std::result::Result<T, E>>,
+        E: From<Error>,
+    {
+        let tx = AsyncTransaction::begin(self).await?;
+        let outcome = CURRENT_TX.scope(tx.token(), f(tx.db().clone())).await;
+        match outcome {
+            Ok(value) => {
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(error) => {
+                // The caller's error matters more than a failed rollback.
+                let _ = tx.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Begin a scoped transaction explicitly; see [`AsyncTransaction`].
+    pub async fn begin(&self) -> Result<AsyncTransaction> {
+        AsyncTransaction::begin(self).await
+    }
+
+    /// The file name, or `":memory:"`.
+    pub fn db_filename(&self) -> &str {
+        self.shared.settings.db_filename()
+    }
+
+    /// The file name, or `None` in memory.
+    pub fn filename(&self) -> Option<&str> {
+        self.shared.settings.filename.as_deref()
+    }
+
+    /// Whether the database lives in memory.
+    pub fn is_memory(&self) -> bool {
+        self.shared.settings.filename.is_none()
+    }
+
+    /// The `auto_commit` option.
+    pub fn auto_commit(&self) -> bool {
+        self.shared.settings.auto_commit
+    }
+
+    /// Alias of [`Self::auto_commit`] (the sync door's name).
+    pub fn is_autocommit(&self) -> bool {
+        self.auto_commit()
+    }
+
+    /// The `debug` option.
+    pub fn debug(&self) -> bool {
+        self.shared.settings.debug
+    }
+
+    /// The `logger` option.
+    pub fn logger(&self) -> Option<&Logger> {
+        self.shared.settings.logger.as_ref()
+    }
+
+    /// The `return_local_time` option.
+    pub fn return_local_time(&self) -> bool {
+        self.shared.settings.return_local_time
+    }
+
+    /// Whether the connection is open.
+    pub fn is_connected(&self) -> bool {
+        self.shared.current().is_some()
+    }
+
+    /// Whether a scoped transaction is open (on any clone).
+    pub fn in_transaction(&self) -> bool {
+        self.shared.tx_depth.load(Ordering::SeqCst) > 0
+    }
+
+    /// The user tables, in creation order.
+    pub async fn get_table_names(&self) -> Result<Vec<String>> {
+        self.run(engine::table_names).await
+    }
+
+    /// Create `M`'s table and indexes if they do not exist.
+    pub async fn create_table<M: DbModel>(&self) -> Result<()> {
+        self.create_table_with::<M>(CreateTableOptions::default())
+            .await
+    }
+
+    /// Create `M`'s table with `exists_ok` / `force`.
+    pub async fn create_table_with<M: DbModel>(&self, options: CreateTableOptions) -> Result<()> {
+        self.run(move |s| engine::create_table(s, M::META, options))
+            .await
+    }
+
+    /// Drop `M`'s table; dropping a missing table is not an error.
+    pub async fn drop_table<M: DbModel>(&self) -> Result<()> {
+        self.run(|s| engine::drop_table(s, M::META.table_name))
+            .await
+    }
+
+    /// Insert `record` and return it with its pk and timestamps set.
+    pub async fn insert<M: DbModel>(&self, record: M) -> Result<M> {
+        self.insert_with(record, InsertOptions::default()).await
+    }
+
+    /// Insert with options (`timestamp_override`).
+    pub async fn insert_with<M: DbModel>(
+        &self,
+        mut record: M,
+        options: InsertOptions,
+    ) -> Result<M> {
+        self.run(move |s| engine::insert(s, &mut record, options).map(|()| record))
+            .await
+    }
+
+    /// Insert every record in one transaction and one round trip: all rows
+    /// or none. Returns the records with their pks and timestamps.
+    pub async fn bulk_insert<M: DbModel>(&self, records: Vec<M>) -> Result<Vec<M>> {
+        self.bulk_insert_with(records, InsertOptions::default())
+            .await
+    }
+
+    /// [`bulk_insert`](Self::bulk_insert) with options.
+    pub async fn bulk_insert_with<M: DbModel>(
+        &self,
+        mut records: Vec<M>,
+        options: InsertOptions,
+    ) -> Result<Vec<M>> {
+        if records.is_empty() {
+            return Ok(records);
+        }
+        self.run(move |s| engine::bulk_insert(s, &mut records, options).map(|()| records))
+            .await
+    }
+
+    /// The record with primary key `pk`, or `None`.
+    pub async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>> {
+        self.run(move |s| engine::get(s, pk)).await
+    }
+
+    /// Save every field of a stored record and bump its `updated_at` (set
+    /// on `record` too); `RecordNotFound` if no row has its pk.
+    pub async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()> {
+        let mut copy = record.clone();
+        let updated_at = self
+            .run(move |s| engine::update(s, &mut copy).map(|()| copy.updated_at()))
+            .await?;
+        if let Some(t) = updated_at {
+            record.set_updated_at(t);
+        }
+        Ok(())
+    }
+
+    /// Bulk update by lookups; see `SqliterDB::update_where`.
+    pub async fn update_where<M: DbModel>(
+        &self,
+        where_: impl IntoIterator<Item = (impl AsRef<str>, impl Into<Param>)>,
+        values: impl IntoIterator<Item = impl Into<Assignment>>,
+    ) -> Result<u64> {
+        self.select::<M>().filter_all(where_).update(values).await
+    }
+
+    /// Delete the row of `M` with primary key `pk`; `RecordNotFound` if
+    /// there is none.
+    pub async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
+        self.run(move |s| engine::delete::<M>(s, pk)).await
+    }
+
+    /// Start a query on `M` (synchronous; its terminal methods are async).
+    pub fn select<M: DbModel>(&self) -> AsyncQueryBuilder<M> {
+        AsyncQueryBuilder::new(self.clone())
+    }
+}

@@ -1,0 +1,114 @@
+//! The dedicated database thread: opened lazily, every statement sent to
+//! it as a closure over a [`Session`].
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::AtomicU32;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sqliter_core::{configure_connection, Error, Result, Session, Settings};
+use tokio::sync::RwLock;
+
+/// What every clone of an `AsyncSqliterDB` shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub settings: Arc<Settings>,
+    conn: Mutex<Option<tokio_rusqlite::Connection>>,
+    /// Serialises lazy opening, so two first calls open one connection.
+    opening: tokio::sync::Mutex<()>,
+    /// Ordinary operations take it shared; a scoped transaction takes it
+    /// exclusively for its whole scope, so no other task's statement runs
+    /// inside it.
+    pub gate: Arc<RwLock<()>>,
+    /// Open scoped transactions (the `in_transaction` property).
+    pub tx_depth: AtomicU32,
+}
+
+fn closed_thread() -> Error {
+    Error::Internal("the database thread has stopped".into())
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
+impl Shared {
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings: Arc::new(settings),
+            conn: Mutex::new(None),
+            opening: tokio::sync::Mutex::new(()),
+            gate: Arc::new(RwLock::new(())),
+            tx_depth: AtomicU32::new(0),
+        }
+    }
+
+    pub fn current(&self) -> Option<tokio_rusqlite::Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn take(&self) -> Option<tokio_rusqlite::Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// The connection, opened on first use (and again after `close`).
+    pub async fn connection(&self) -> Result<tokio_rusqlite::Connection> {
+        if let Some(conn) = self.current() {
+            return Ok(conn);
+        }
+        let _opening = self.opening.lock().await;
+        if let Some(conn) = self.current() {
+            return Ok(conn);
+        }
+        let settings = &self.settings;
+        let connection_error =
+            |source: tokio_rusqlite::rusqlite::Error| Error::DatabaseConnection {
+                path: settings.db_filename().to_owned(),
+                source: Arc::new(source),
+            };
+        let conn = match &settings.filename {
+            Some(path) => tokio_rusqlite::Connection::open(path).await,
+            None => tokio_rusqlite::Connection::open_in_memory().await,
+        }
+        .map_err(connection_error)?;
+        conn.call(|c| configure_connection(c))
+            .await
+            .map_err(|e| match e {
+                tokio_rusqlite::Error::Error(source) => connection_error(source),
+                _ => closed_thread(),
+            })?;
+        *self.conn.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Run `f` on the database thread: one round trip. A panic in `f` is
+    /// caught there and returned as [`Error::Internal`], so the thread (and
+    /// the handle) keep working.
+    pub async fn call<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Session<'_>) -> Result<T> + Send + 'static,
+    {
+        let conn = self.connection().await?;
+        let settings = Arc::clone(&self.settings);
+        conn.call(move |c| {
+            let outcome = catch_unwind(AssertUnwindSafe(|| f(&Session::new(c, &settings))));
+            Ok::<_, Error>(
+                outcome.unwrap_or_else(|payload| {
+                    Err(Error::Internal(panic_message(payload.as_ref())))
+                }),
+            )
+        })
+        .await
+        .map_err(|_| closed_thread())?
+    }
+}
