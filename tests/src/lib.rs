@@ -1,6 +1,296 @@
-//! Shared helpers for the integration tests.
+//! Shared harness for the integration tests.
+//!
+//! Behaviour that is the same on both doors is written once, as an
+//! `async fn body<D: Door>()`, and [`door_tests!`] runs it against the sync
+//! [`SqliterDB`] and the async [`AsyncSqliterDB`].
 
-use sqliter_core::SqliterDB;
+use sqliter_async::AsyncSqliterDB;
+use sqliter_core::query::{Assignment, Param, QueryChain};
+use sqliter_core::{CreateTableOptions, DbModel, DbOptions, InsertOptions, Result, SqliterDB};
+
+/// A database door, seen through async methods (the sync door's simply
+/// never wait).
+#[allow(async_fn_in_trait)]
+pub trait Door: Sized {
+    /// The door's query builder.
+    type Query<'a, M: DbModel>: QueryChain<Model = M> + Terminals<M> + Clone
+    where
+        Self: 'a;
+
+    /// The door's name, for messages.
+    const NAME: &'static str;
+
+    /// Open a database.
+    async fn open(options: DbOptions) -> Result<Self>;
+    /// An in-memory database with `M`'s table.
+    async fn memory_with<M: DbModel>() -> Self {
+        let db = Self::open(DbOptions::memory()).await.expect("open");
+        db.create_table::<M>().await.expect("create_table");
+        db
+    }
+    async fn create_table<M: DbModel>(&self) -> Result<()>;
+    async fn create_table_with<M: DbModel>(&self, options: CreateTableOptions) -> Result<()>;
+    async fn drop_table<M: DbModel>(&self) -> Result<()>;
+    async fn table_names(&self) -> Result<Vec<String>>;
+    async fn insert<M: DbModel>(&self, record: M) -> Result<M>;
+    async fn insert_with<M: DbModel>(&self, record: M, options: InsertOptions) -> Result<M>;
+    async fn bulk_insert_with<M: DbModel + Clone>(
+        &self,
+        records: &mut [M],
+        options: InsertOptions,
+    ) -> Result<()>;
+    async fn bulk_insert<M: DbModel + Clone>(&self, records: &mut [M]) -> Result<()> {
+        self.bulk_insert_with(records, InsertOptions::default())
+            .await
+    }
+    async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>>;
+    async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()>;
+    async fn delete<M: DbModel>(&self, pk: i64) -> Result<()>;
+    async fn update_where<M: DbModel, K: AsRef<str>, V: Into<Param>, A: Into<Assignment>>(
+        &self,
+        where_: impl IntoIterator<Item = (K, V)>,
+        values: impl IntoIterator<Item = A>,
+    ) -> Result<u64>;
+    async fn close(&self) -> Result<()>;
+    async fn commit(&self) -> Result<()>;
+    fn select<M: DbModel>(&self) -> Self::Query<'_, M>;
+    fn is_connected(&self) -> bool;
+    fn is_memory(&self) -> bool;
+    fn filename(&self) -> Option<&str>;
+    fn db_filename(&self) -> &str;
+
+    /// Run raw SQL on the door's own connection.
+    async fn raw(&self, sql: &str);
+    /// One integer from raw SQL.
+    async fn query_int(&self, sql: &str) -> i64;
+    /// One text value from raw SQL.
+    async fn query_text(&self, sql: &str) -> String;
+}
+
+/// The terminal methods of both query builders.
+#[allow(async_fn_in_trait)]
+pub trait Terminals<M> {
+    async fn fetch_all(&self) -> Result<Vec<M>>;
+    async fn fetch_one(&self) -> Result<Option<M>>;
+    async fn fetch_first(&self) -> Result<Option<M>>;
+    async fn fetch_last(&self) -> Result<Option<M>>;
+    async fn count(&self) -> Result<u64>;
+    async fn exists(&self) -> Result<bool>;
+    async fn update<A: Into<Assignment>>(&self, values: impl IntoIterator<Item = A>)
+        -> Result<u64>;
+    async fn delete(&self) -> Result<u64>;
+}
+
+macro_rules! forward_terminals {
+    ($builder:ty $(, $await:tt)?) => {
+        impl<M: DbModel> Terminals<M> for $builder {
+            async fn fetch_all(&self) -> Result<Vec<M>> { Self::fetch_all(self)$(.$await)? }
+            async fn fetch_one(&self) -> Result<Option<M>> { Self::fetch_one(self)$(.$await)? }
+            async fn fetch_first(&self) -> Result<Option<M>> { Self::fetch_first(self)$(.$await)? }
+            async fn fetch_last(&self) -> Result<Option<M>> { Self::fetch_last(self)$(.$await)? }
+            async fn count(&self) -> Result<u64> { Self::count(self)$(.$await)? }
+            async fn exists(&self) -> Result<bool> { Self::exists(self)$(.$await)? }
+            async fn update<A: Into<Assignment>>(&self, values: impl IntoIterator<Item = A>) -> Result<u64> {
+                Self::update(self, values)$(.$await)?
+            }
+            async fn delete(&self) -> Result<u64> { Self::delete(self)$(.$await)? }
+        }
+    };
+}
+forward_terminals!(sqliter_core::QueryBuilder<'_, M>);
+forward_terminals!(sqliter_async::AsyncQueryBuilder<M>, await);
+
+impl Door for SqliterDB {
+    type Query<'a, M: DbModel> = sqliter_core::QueryBuilder<'a, M>;
+    const NAME: &'static str = "sync";
+
+    async fn open(options: DbOptions) -> Result<Self> {
+        SqliterDB::new(options)
+    }
+    async fn create_table<M: DbModel>(&self) -> Result<()> {
+        SqliterDB::create_table::<M>(self)
+    }
+    async fn create_table_with<M: DbModel>(&self, options: CreateTableOptions) -> Result<()> {
+        SqliterDB::create_table_with::<M>(self, options)
+    }
+    async fn drop_table<M: DbModel>(&self) -> Result<()> {
+        SqliterDB::drop_table::<M>(self)
+    }
+    async fn table_names(&self) -> Result<Vec<String>> {
+        SqliterDB::table_names(self)
+    }
+    async fn insert<M: DbModel>(&self, record: M) -> Result<M> {
+        SqliterDB::insert(self, record)
+    }
+    async fn insert_with<M: DbModel>(&self, record: M, options: InsertOptions) -> Result<M> {
+        SqliterDB::insert_with(self, record, options)
+    }
+    async fn bulk_insert_with<M: DbModel + Clone>(
+        &self,
+        records: &mut [M],
+        options: InsertOptions,
+    ) -> Result<()> {
+        SqliterDB::bulk_insert_with(self, records, options)
+    }
+    async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>> {
+        SqliterDB::get(self, pk)
+    }
+    async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()> {
+        SqliterDB::update(self, record)
+    }
+    async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
+        SqliterDB::delete::<M>(self, pk)
+    }
+    async fn update_where<M: DbModel, K: AsRef<str>, V: Into<Param>, A: Into<Assignment>>(
+        &self,
+        where_: impl IntoIterator<Item = (K, V)>,
+        values: impl IntoIterator<Item = A>,
+    ) -> Result<u64> {
+        SqliterDB::update_where::<M>(self, where_, values)
+    }
+    async fn close(&self) -> Result<()> {
+        SqliterDB::close(self)
+    }
+    async fn commit(&self) -> Result<()> {
+        SqliterDB::commit(self)
+    }
+    fn select<M: DbModel>(&self) -> Self::Query<'_, M> {
+        SqliterDB::select::<M>(self)
+    }
+    fn is_connected(&self) -> bool {
+        SqliterDB::is_connected(self)
+    }
+    fn is_memory(&self) -> bool {
+        SqliterDB::is_memory(self)
+    }
+    fn filename(&self) -> Option<&str> {
+        SqliterDB::filename(self)
+    }
+    fn db_filename(&self) -> &str {
+        SqliterDB::db_filename(self)
+    }
+    async fn raw(&self, sql: &str) {
+        raw(self, sql);
+    }
+    async fn query_int(&self, sql: &str) -> i64 {
+        query_int(self, sql)
+    }
+    async fn query_text(&self, sql: &str) -> String {
+        query_text(self, sql)
+    }
+}
+
+impl Door for AsyncSqliterDB {
+    type Query<'a, M: DbModel> = sqliter_async::AsyncQueryBuilder<M>;
+    const NAME: &'static str = "async";
+
+    async fn open(options: DbOptions) -> Result<Self> {
+        AsyncSqliterDB::create(options).await
+    }
+    async fn create_table<M: DbModel>(&self) -> Result<()> {
+        AsyncSqliterDB::create_table::<M>(self).await
+    }
+    async fn create_table_with<M: DbModel>(&self, options: CreateTableOptions) -> Result<()> {
+        AsyncSqliterDB::create_table_with::<M>(self, options).await
+    }
+    async fn drop_table<M: DbModel>(&self) -> Result<()> {
+        AsyncSqliterDB::drop_table::<M>(self).await
+    }
+    async fn table_names(&self) -> Result<Vec<String>> {
+        AsyncSqliterDB::get_table_names(self).await
+    }
+    async fn insert<M: DbModel>(&self, record: M) -> Result<M> {
+        AsyncSqliterDB::insert(self, record).await
+    }
+    async fn insert_with<M: DbModel>(&self, record: M, options: InsertOptions) -> Result<M> {
+        AsyncSqliterDB::insert_with(self, record, options).await
+    }
+    async fn bulk_insert_with<M: DbModel + Clone>(
+        &self,
+        records: &mut [M],
+        options: InsertOptions,
+    ) -> Result<()> {
+        let stored = AsyncSqliterDB::bulk_insert_with(self, records.to_vec(), options).await?;
+        records.clone_from_slice(&stored);
+        Ok(())
+    }
+    async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>> {
+        AsyncSqliterDB::get(self, pk).await
+    }
+    async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()> {
+        AsyncSqliterDB::update(self, record).await
+    }
+    async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
+        AsyncSqliterDB::delete::<M>(self, pk).await
+    }
+    async fn update_where<M: DbModel, K: AsRef<str>, V: Into<Param>, A: Into<Assignment>>(
+        &self,
+        where_: impl IntoIterator<Item = (K, V)>,
+        values: impl IntoIterator<Item = A>,
+    ) -> Result<u64> {
+        AsyncSqliterDB::update_where::<M>(self, where_, values).await
+    }
+    async fn close(&self) -> Result<()> {
+        AsyncSqliterDB::close(self).await
+    }
+    async fn commit(&self) -> Result<()> {
+        AsyncSqliterDB::commit(self).await
+    }
+    fn select<M: DbModel>(&self) -> Self::Query<'_, M> {
+        AsyncSqliterDB::select::<M>(self)
+    }
+    fn is_connected(&self) -> bool {
+        AsyncSqliterDB::is_connected(self)
+    }
+    fn is_memory(&self) -> bool {
+        AsyncSqliterDB::is_memory(self)
+    }
+    fn filename(&self) -> Option<&str> {
+        AsyncSqliterDB::filename(self)
+    }
+    fn db_filename(&self) -> &str {
+        AsyncSqliterDB::db_filename(self)
+    }
+    async fn raw(&self, sql: &str) {
+        let sql = sql.to_owned();
+        let conn = self.connect().await.expect("connect");
+        conn.call(move |c| c.execute_batch(&sql))
+            .await
+            .expect("raw SQL");
+    }
+    async fn query_int(&self, sql: &str) -> i64 {
+        let sql = sql.to_owned();
+        let conn = self.connect().await.expect("connect");
+        conn.call(move |c| c.query_row(&sql, [], |r| r.get::<_, i64>(0)))
+            .await
+            .expect("query")
+    }
+    async fn query_text(&self, sql: &str) -> String {
+        let sql = sql.to_owned();
+        let conn = self.connect().await.expect("connect");
+        conn.call(move |c| c.query_row(&sql, [], |r| r.get::<_, String>(0)))
+            .await
+            .expect("query")
+    }
+}
+
+/// Run each `async fn name<D: Door>()` body against both doors: a test
+/// module per body with `sync` and `async_door` tests.
+#[macro_export]
+macro_rules! door_tests {
+    ($($body:ident),* $(,)?) => {$(
+        mod $body {
+            #[tokio::test]
+            async fn sync() {
+                super::$body::<::sqliter_core::SqliterDB>().await;
+            }
+            #[tokio::test]
+            async fn async_door() {
+                super::$body::<::sqliter_async::AsyncSqliterDB>().await;
+            }
+        }
+    )*};
+}
 
 /// Run raw SQL on the database's own connection (to plant odd values or
 /// read what the ORM wrote).

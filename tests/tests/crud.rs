@@ -1,9 +1,10 @@
-//! insert, bulk_insert, get, update, delete and the errors they raise.
+//! insert, bulk_insert, get, update, delete and the errors they raise, on
+//! both doors.
 
 use std::sync::{Arc, Mutex};
 
-use sqliter_core::{DbModel, DbOptions, Error, InsertOptions, Logger, SqliterDB};
-use sqliter_tests::{query_int, raw};
+use sqliter_core::{DbModel, DbOptions, Error, InsertOptions, Logger};
+use sqliter_tests::{door_tests, Door};
 
 #[derive(DbModel, Debug, Clone, Default, PartialEq)]
 struct Author {
@@ -31,10 +32,9 @@ fn author(name: &str) -> Author {
     }
 }
 
-fn db() -> SqliterDB {
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Author>().unwrap();
-    db.create_table::<Book>().unwrap();
+async fn db<D: Door>() -> D {
+    let db = D::memory_with::<Author>().await;
+    db.create_table::<Book>().await.unwrap();
     db
 }
 
@@ -48,40 +48,59 @@ fn now() -> i64 {
     .unwrap()
 }
 
-#[test]
-fn insert_sets_pk_and_equal_timestamps() {
-    let db = db();
+door_tests!(
+    insert_sets_pk_and_equal_timestamps,
+    insert_keeps_an_explicit_pk_and_continues_after_it,
+    insert_replaces_caller_timestamps_unless_overridden,
+    duplicate_unique_value_is_record_insertion_naming_the_table,
+    missing_parent_is_a_foreign_key_error_on_insert_and_update,
+    deleting_a_referenced_parent_is_refused_by_restrict,
+    get_returns_none_for_a_missing_pk,
+    get_from_a_missing_table_is_record_fetch,
+    update_writes_fields_bumps_updated_at_and_keeps_created_at,
+    update_of_a_missing_record_is_record_not_found,
+    update_to_a_duplicate_unique_value_is_record_update,
+    delete_removes_the_row_and_a_missing_pk_is_record_not_found,
+    delete_from_a_missing_table_is_record_deletion,
+    bulk_insert_assigns_pks_and_timestamps,
+    bulk_insert_of_nothing_runs_no_sql,
+    bulk_insert_failing_at_row_three_inserts_nothing_and_leaves_records_untouched,
+    bulk_insert_keeps_overridden_timestamps,
+);
+
+async fn insert_sets_pk_and_equal_timestamps<D: Door>() {
+    let db = db::<D>().await;
     let before = now();
-    let a = db.insert(author("ann")).unwrap();
-    let b = db.insert(author("bob")).unwrap();
+    let a = db.insert(author("ann")).await.unwrap();
+    let b = db.insert(author("bob")).await.unwrap();
     assert_eq!((a.pk, b.pk), (1, 2));
     assert_eq!(a.created_at, a.updated_at);
     assert!(a.created_at >= before && a.created_at <= now());
-    assert_eq!(db.get::<Author>(a.pk).unwrap().unwrap(), a);
+    assert_eq!(db.get::<Author>(a.pk).await.unwrap().unwrap(), a);
 }
 
-#[test]
-fn insert_keeps_an_explicit_pk_and_continues_after_it() {
-    let db = db();
+async fn insert_keeps_an_explicit_pk_and_continues_after_it<D: Door>() {
+    let db = db::<D>().await;
     let a = db
         .insert(Author {
             pk: 100,
             ..author("ann")
         })
+        .await
         .unwrap();
-    let b = db.insert(author("bob")).unwrap();
+    let b = db.insert(author("bob")).await.unwrap();
     assert_eq!((a.pk, b.pk), (100, 101));
 }
 
-#[test]
-fn insert_replaces_caller_timestamps_unless_overridden() {
-    let db = db();
+async fn insert_replaces_caller_timestamps_unless_overridden<D: Door>() {
+    let db = db::<D>().await;
     let plain = db
         .insert(Author {
             created_at: 111,
             updated_at: 222,
             ..author("ann")
         })
+        .await
         .unwrap();
     assert!(plain.created_at > 1_000_000);
     let kept = db
@@ -95,20 +114,23 @@ fn insert_replaces_caller_timestamps_unless_overridden() {
                 timestamp_override: true,
             },
         )
+        .await
         .unwrap();
     assert_eq!(kept.created_at, 111);
     assert!(
         kept.updated_at >= plain.created_at,
         "zero is replaced by now"
     );
-    assert_eq!(db.get::<Author>(kept.pk).unwrap().unwrap().created_at, 111);
+    assert_eq!(
+        db.get::<Author>(kept.pk).await.unwrap().unwrap().created_at,
+        111
+    );
 }
 
-#[test]
-fn duplicate_unique_value_is_record_insertion_naming_the_table() {
-    let db = db();
-    db.insert(author("ann")).unwrap();
-    let err = db.insert(author("ann")).unwrap_err();
+async fn duplicate_unique_value_is_record_insertion_naming_the_table<D: Door>() {
+    let db = db::<D>().await;
+    db.insert(author("ann")).await.unwrap();
+    let err = db.insert(author("ann")).await.unwrap_err();
     assert!(
         matches!(err, Error::RecordInsertion { ref table, .. } if table == "authors"),
         "{err:?}"
@@ -118,6 +140,7 @@ fn duplicate_unique_value_is_record_insertion_naming_the_table() {
             pk: 1,
             ..author("other")
         })
+        .await
         .unwrap_err();
     assert!(
         matches!(err, Error::RecordInsertion { .. }),
@@ -125,30 +148,31 @@ fn duplicate_unique_value_is_record_insertion_naming_the_table() {
     );
 }
 
-#[test]
-fn missing_parent_is_a_foreign_key_error_on_insert_and_update() {
-    let db = db();
+async fn missing_parent_is_a_foreign_key_error_on_insert_and_update<D: Door>() {
+    let db = db::<D>().await;
     let err = db
         .insert(Book {
             title: "x".into(),
             author_id: 42,
             ..Default::default()
         })
+        .await
         .unwrap_err();
     assert!(
         matches!(err, Error::ForeignKeyConstraint { ref table, operation: "insert", .. } if table == "books"),
         "{err:?}"
     );
-    let a = db.insert(author("ann")).unwrap();
+    let a = db.insert(author("ann")).await.unwrap();
     let mut book = db
         .insert(Book {
             title: "x".into(),
             author_id: a.pk,
             ..Default::default()
         })
+        .await
         .unwrap();
     book.author_id = 42;
-    let err = db.update(&mut book).unwrap_err();
+    let err = db.update(&mut book).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -161,139 +185,127 @@ fn missing_parent_is_a_foreign_key_error_on_insert_and_update() {
     );
 }
 
-#[test]
-fn deleting_a_referenced_parent_is_refused_by_restrict() {
-    let db = db();
-    let a = db.insert(author("ann")).unwrap();
+async fn deleting_a_referenced_parent_is_refused_by_restrict<D: Door>() {
+    let db = db::<D>().await;
+    let a = db.insert(author("ann")).await.unwrap();
     db.insert(Book {
         title: "x".into(),
         author_id: a.pk,
         ..Default::default()
     })
+    .await
     .unwrap();
-    let err = db.delete::<Author>(a.pk).unwrap_err();
+    let err = db.delete::<Author>(a.pk).await.unwrap_err();
     assert!(
         matches!(err, Error::ForeignKeyConstraint { ref table, operation: "delete", .. } if table == "authors"),
         "{err:?}"
     );
-    assert!(db.get::<Author>(a.pk).unwrap().is_some());
+    assert!(db.get::<Author>(a.pk).await.unwrap().is_some());
 }
 
-#[test]
-fn get_returns_none_for_a_missing_pk() {
-    let db = db();
-    assert_eq!(db.get::<Author>(1).unwrap(), None);
-    assert_eq!(db.get::<Author>(0).unwrap(), None);
+async fn get_returns_none_for_a_missing_pk<D: Door>() {
+    let db = db::<D>().await;
+    assert_eq!(db.get::<Author>(1).await.unwrap(), None);
+    assert_eq!(db.get::<Author>(0).await.unwrap(), None);
 }
 
-#[test]
-fn get_from_a_missing_table_is_record_fetch() {
-    let db = SqliterDB::open_in_memory().unwrap();
-    let err = db.get::<Author>(1).unwrap_err();
+async fn get_from_a_missing_table_is_record_fetch<D: Door>() {
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    let err = db.get::<Author>(1).await.unwrap_err();
     assert!(
         matches!(err, Error::RecordFetch { ref table, .. } if table == "authors"),
         "{err:?}"
     );
 }
 
-#[test]
-fn update_writes_fields_bumps_updated_at_and_keeps_created_at() {
-    let db = db();
-    let mut a = db.insert(author("ann")).unwrap();
-    raw(&db, "UPDATE authors SET created_at = 5, updated_at = 6");
+async fn update_writes_fields_bumps_updated_at_and_keeps_created_at<D: Door>() {
+    let db = db::<D>().await;
+    let mut a = db.insert(author("ann")).await.unwrap();
+    db.raw("UPDATE authors SET created_at = 5, updated_at = 6")
+        .await;
     a.name = "Ann".into();
     a.created_at = 0; // a stale or hand-built value must not be written back
     let before = now();
-    db.update(&mut a).unwrap();
+    db.update(&mut a).await.unwrap();
     assert!(a.updated_at >= before);
-    let stored = db.get::<Author>(a.pk).unwrap().unwrap();
+    let stored = db.get::<Author>(a.pk).await.unwrap().unwrap();
     assert_eq!(stored.name, "Ann");
     assert_eq!(stored.created_at, 5);
     assert_eq!(stored.updated_at, a.updated_at);
 }
 
-#[test]
-fn update_of_a_missing_record_is_record_not_found() {
-    let db = db();
+async fn update_of_a_missing_record_is_record_not_found<D: Door>() {
+    let db = db::<D>().await;
     let mut ghost = Author {
         pk: 99_999,
         ..author("ghost")
     };
-    let err = db.update(&mut ghost).unwrap_err();
+    let err = db.update(&mut ghost).await.unwrap_err();
     assert!(
         matches!(err, Error::RecordNotFound { ref table, key: 99_999 } if table == "authors"),
         "{err:?}"
     );
     let mut unsaved = author("new");
     assert!(matches!(
-        db.update(&mut unsaved).unwrap_err(),
+        db.update(&mut unsaved).await.unwrap_err(),
         Error::RecordNotFound { key: 0, .. }
     ));
 }
 
-#[test]
-fn update_to_a_duplicate_unique_value_is_record_update() {
-    let db = db();
-    db.insert(author("ann")).unwrap();
-    let mut bob = db.insert(author("bob")).unwrap();
+async fn update_to_a_duplicate_unique_value_is_record_update<D: Door>() {
+    let db = db::<D>().await;
+    db.insert(author("ann")).await.unwrap();
+    let mut bob = db.insert(author("bob")).await.unwrap();
     bob.email = "ann@example.org".into();
-    let err = db.update(&mut bob).unwrap_err();
+    let err = db.update(&mut bob).await.unwrap_err();
     assert!(
         matches!(err, Error::RecordUpdate { ref table, .. } if table == "authors"),
         "{err:?}"
     );
 }
 
-#[test]
-fn delete_removes_the_row_and_a_missing_pk_is_record_not_found() {
-    let db = db();
-    let a = db.insert(author("ann")).unwrap();
-    db.delete::<Author>(a.pk).unwrap();
-    assert_eq!(db.get::<Author>(a.pk).unwrap(), None);
-    let err = db.delete::<Author>(a.pk).unwrap_err();
+async fn delete_removes_the_row_and_a_missing_pk_is_record_not_found<D: Door>() {
+    let db = db::<D>().await;
+    let a = db.insert(author("ann")).await.unwrap();
+    db.delete::<Author>(a.pk).await.unwrap();
+    assert_eq!(db.get::<Author>(a.pk).await.unwrap(), None);
+    let err = db.delete::<Author>(a.pk).await.unwrap_err();
     assert!(
         matches!(err, Error::RecordNotFound { ref table, key } if table == "authors" && key == a.pk),
         "{err:?}"
     );
 }
 
-#[test]
-fn delete_from_a_missing_table_is_record_deletion() {
-    let db = SqliterDB::open_in_memory().unwrap();
-    let err = db.delete::<Author>(1).unwrap_err();
+async fn delete_from_a_missing_table_is_record_deletion<D: Door>() {
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    let err = db.delete::<Author>(1).await.unwrap_err();
     assert!(
         matches!(err, Error::RecordDeletion { ref table, .. } if table == "authors"),
         "{err:?}"
     );
 }
 
-#[test]
-fn bulk_insert_assigns_pks_and_timestamps() {
-    let db = db();
+async fn bulk_insert_assigns_pks_and_timestamps<D: Door>() {
+    let db = db::<D>().await;
     let mut authors = vec![author("a"), author("b"), author("c")];
-    db.bulk_insert(&mut authors).unwrap();
+    db.bulk_insert(&mut authors).await.unwrap();
     assert_eq!(authors.iter().map(|a| a.pk).collect::<Vec<_>>(), [1, 2, 3]);
     assert!(authors
         .iter()
         .all(|a| a.created_at > 0 && a.created_at == a.updated_at));
-    assert_eq!(db.get::<Author>(3).unwrap().unwrap(), authors[2]);
+    assert_eq!(db.get::<Author>(3).await.unwrap().unwrap(), authors[2]);
 }
 
-#[test]
-fn bulk_insert_of_nothing_runs_no_sql() {
+async fn bulk_insert_of_nothing_runs_no_sql<D: Door>() {
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = Arc::clone(&lines);
-    let db = SqliterDB::new(
-        DbOptions::memory()
-            .debug(true)
-            .logger(Logger::new(move |l| {
-                sink.lock().unwrap().push(l.to_owned());
-            })),
-    )
-    .unwrap();
-    db.create_table::<Author>().unwrap();
+    let logger = Logger::new(move |l| sink.lock().unwrap().push(l.to_owned()));
+    let db = D::open(DbOptions::memory().debug(true).logger(logger))
+        .await
+        .unwrap();
+    db.create_table::<Author>().await.unwrap();
     lines.lock().unwrap().clear();
-    db.bulk_insert::<Author>(&mut []).unwrap();
+    db.bulk_insert::<Author>(&mut []).await.unwrap();
     assert!(
         lines.lock().unwrap().is_empty(),
         "{:?}",
@@ -301,26 +313,24 @@ fn bulk_insert_of_nothing_runs_no_sql() {
     );
 }
 
-#[test]
-fn bulk_insert_failing_at_row_three_inserts_nothing_and_leaves_records_untouched() {
-    let db = db();
-    db.insert(author("taken")).unwrap();
+async fn bulk_insert_failing_at_row_three_inserts_nothing_and_leaves_records_untouched<D: Door>() {
+    let db = db::<D>().await;
+    db.insert(author("taken")).await.unwrap();
     let mut batch = vec![author("a"), author("b"), author("taken"), author("d")];
     let before = batch.clone();
-    let err = db.bulk_insert(&mut batch).unwrap_err();
+    let err = db.bulk_insert(&mut batch).await.unwrap_err();
     assert!(matches!(err, Error::RecordInsertion { .. }), "{err:?}");
     assert_eq!(
         batch, before,
         "no pk or timestamp from the rolled-back rows"
     );
-    assert_eq!(query_int(&db, "SELECT count(*) FROM authors"), 1);
+    assert_eq!(db.query_int("SELECT count(*) FROM authors").await, 1);
     // The rolled-back rows did not consume pks either.
-    assert_eq!(db.insert(author("e")).unwrap().pk, 2);
+    assert_eq!(db.insert(author("e")).await.unwrap().pk, 2);
 }
 
-#[test]
-fn bulk_insert_keeps_overridden_timestamps() {
-    let db = db();
+async fn bulk_insert_keeps_overridden_timestamps<D: Door>() {
+    let db = db::<D>().await;
     let mut batch = vec![
         Author {
             created_at: 1000,
@@ -335,6 +345,7 @@ fn bulk_insert_keeps_overridden_timestamps() {
             timestamp_override: true,
         },
     )
+    .await
     .unwrap();
     assert_eq!((batch[0].created_at, batch[0].updated_at), (1000, 2000));
     assert!(batch[1].created_at > 2000);
@@ -342,10 +353,14 @@ fn bulk_insert_keeps_overridden_timestamps() {
 
 #[test]
 fn bulk_insert_inside_a_transaction_rolls_back_with_it() {
-    let db = db();
+    let db = sqliter_core::SqliterDB::open_in_memory().unwrap();
+    db.create_table::<Author>().unwrap();
     let tx = db.begin().unwrap();
     let mut batch = vec![author("a"), author("b")];
     db.bulk_insert(&mut batch).unwrap();
     tx.rollback().unwrap();
-    assert_eq!(query_int(&db, "SELECT count(*) FROM authors"), 0);
+    assert_eq!(
+        sqliter_tests::query_int(&db, "SELECT count(*) FROM authors"),
+        0
+    );
 }
