@@ -237,6 +237,13 @@ impl AsyncSqliterDB {
         self.shared.tx_depth.load(Ordering::SeqCst) > 0
     }
 
+    /// How many operations have been sent to the database thread so far
+    /// (each is one round trip). A diagnostic for tests and tuning: one
+    /// public operation costs one, whatever its size.
+    pub fn round_trips(&self) -> u64 {
+        self.shared.round_trips.load(Ordering::Relaxed)
+    }
+
     /// The user tables, in creation order.
     pub async fn get_table_names(&self) -> Result<Vec<String>> {
         self.run(engine::table_names).await

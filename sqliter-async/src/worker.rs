@@ -2,7 +2,7 @@
 //! it as a closure over a [`Session`].
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sqliter_core::{configure_connection, Error, Result, Session, Settings};
@@ -21,6 +21,8 @@ pub(crate) struct Shared {
     pub gate: Arc<RwLock<()>>,
     /// Open scoped transactions (the `in_transaction` property).
     pub tx_depth: AtomicU32,
+    /// Closures sent to the database thread (a diagnostic).
+    pub round_trips: AtomicU64,
 }
 
 fn closed_thread() -> Error {
@@ -43,6 +45,7 @@ impl Shared {
             opening: tokio::sync::Mutex::new(()),
             gate: Arc::new(RwLock::new(())),
             tx_depth: AtomicU32::new(0),
+            round_trips: AtomicU64::new(0),
         }
     }
 
@@ -100,6 +103,7 @@ impl Shared {
     {
         let conn = self.connection().await?;
         let settings = Arc::clone(&self.settings);
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
         conn.call(move |c| {
             let outcome = catch_unwind(AssertUnwindSafe(|| f(&Session::new(c, &settings))));
             Ok::<_, Error>(

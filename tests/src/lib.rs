@@ -46,10 +46,10 @@ pub trait Door: Sized {
     async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>>;
     async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()>;
     async fn delete<M: DbModel>(&self, pk: i64) -> Result<()>;
-    async fn update_where<M: DbModel, K: AsRef<str>, V: Into<Param>, A: Into<Assignment>>(
+    async fn update_where<M: DbModel>(
         &self,
-        where_: impl IntoIterator<Item = (K, V)>,
-        values: impl IntoIterator<Item = A>,
+        where_: impl IntoIterator<Item = (impl AsRef<str>, impl Into<Param>)>,
+        values: impl IntoIterator<Item = impl Into<Assignment>>,
     ) -> Result<u64>;
     async fn close(&self) -> Result<()>;
     async fn commit(&self) -> Result<()>;
@@ -141,10 +141,10 @@ impl Door for SqliterDB {
     async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
         SqliterDB::delete::<M>(self, pk)
     }
-    async fn update_where<M: DbModel, K: AsRef<str>, V: Into<Param>, A: Into<Assignment>>(
+    async fn update_where<M: DbModel>(
         &self,
-        where_: impl IntoIterator<Item = (K, V)>,
-        values: impl IntoIterator<Item = A>,
+        where_: impl IntoIterator<Item = (impl AsRef<str>, impl Into<Param>)>,
+        values: impl IntoIterator<Item = impl Into<Assignment>>,
     ) -> Result<u64> {
         SqliterDB::update_where::<M>(self, where_, values)
     }
@@ -223,10 +223,10 @@ impl Door for AsyncSqliterDB {
     async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
         AsyncSqliterDB::delete::<M>(self, pk).await
     }
-    async fn update_where<M: DbModel, K: AsRef<str>, V: Into<Param>, A: Into<Assignment>>(
+    async fn update_where<M: DbModel>(
         &self,
-        where_: impl IntoIterator<Item = (K, V)>,
-        values: impl IntoIterator<Item = A>,
+        where_: impl IntoIterator<Item = (impl AsRef<str>, impl Into<Param>)>,
+        values: impl IntoIterator<Item = impl Into<Assignment>>,
     ) -> Result<u64> {
         AsyncSqliterDB::update_where::<M>(self, where_, values).await
     }

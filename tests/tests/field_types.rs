@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqliter_core::{DbModel, DecodeError, Error, SqliterDB, ValueError};
-use sqliter_tests::{query_text, raw};
+use sqliter_core::{DbModel, DecodeError, Error, ValueError};
+use sqliter_tests::{door_tests, Door};
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct Address {
@@ -51,10 +51,8 @@ struct Everything {
     maybe_list: Option<Vec<String>>,
 }
 
-fn db() -> SqliterDB {
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Everything>().unwrap();
-    db
+async fn db<D: Door>() -> D {
+    D::memory_with::<Everything>().await
 }
 
 fn full() -> Everything {
@@ -101,37 +99,48 @@ fn full() -> Everything {
     }
 }
 
-#[test]
-fn every_field_type_round_trips() {
-    let db = db();
-    let stored = db.insert(full()).unwrap();
-    let loaded = db.get::<Everything>(stored.pk).unwrap().unwrap();
+door_tests!(
+    every_field_type_round_trips,
+    empty_values_round_trip,
+    none_is_stored_as_sql_null_and_values_keep_their_type,
+    optional_numbers_compare_as_numbers,
+    u64_above_i64_max_is_an_error_not_a_wrap,
+    nan_is_refused_at_write_time,
+    text_in_an_integer_column_is_a_decode_error_naming_the_row,
+    out_of_range_integer_in_the_file_is_a_decode_error,
+    null_in_a_not_null_field_is_a_decode_error,
+    odd_bool_and_bad_json_are_decode_errors,
+    invalid_date_value_is_a_decode_error,
+);
+
+async fn every_field_type_round_trips<D: Door>() {
+    let db = db::<D>().await;
+    let stored = db.insert(full()).await.unwrap();
+    let loaded = db.get::<Everything>(stored.pk).await.unwrap().unwrap();
     assert_eq!(loaded, stored);
     assert_eq!(loaded.big, i64::MIN);
     assert_eq!(loaded.bytes.len(), 1 << 20);
 }
 
-#[test]
-fn empty_values_round_trip() {
-    let db = db();
-    let stored = db.insert(Everything::default()).unwrap();
-    let loaded = db.get::<Everything>(stored.pk).unwrap().unwrap();
+async fn empty_values_round_trip<D: Door>() {
+    let db = db::<D>().await;
+    let stored = db.insert(Everything::default()).await.unwrap();
+    let loaded = db.get::<Everything>(stored.pk).await.unwrap().unwrap();
     assert_eq!(loaded, stored);
     assert_eq!(loaded.maybe_int, None);
     assert_eq!(loaded.maybe_list, None);
     assert_eq!(loaded.text, "");
 }
 
-#[test]
-fn none_is_stored_as_sql_null_and_values_keep_their_type() {
-    let db = db();
-    db.insert(Everything::default()).unwrap();
-    db.insert(full()).unwrap();
-    let types = |column: &str, pk: i64| {
-        query_text(
-            &db,
-            &format!("SELECT typeof({column}) FROM everythings WHERE pk = {pk}"),
-        )
+async fn none_is_stored_as_sql_null_and_values_keep_their_type<D: Door>() {
+    let db = db::<D>().await;
+    db.insert(Everything::default()).await.unwrap();
+    db.insert(full()).await.unwrap();
+    let types = async |column: &str, pk: i64| {
+        db.query_text(&format!(
+            "SELECT typeof({column}) FROM everythings WHERE pk = {pk}"
+        ))
+        .await
     };
     for column in [
         "maybe_int",
@@ -142,46 +151,46 @@ fn none_is_stored_as_sql_null_and_values_keep_their_type() {
         "maybe_day",
         "maybe_list",
     ] {
-        assert_eq!(types(column, 1), "null", "{column}");
+        assert_eq!(types(column, 1).await, "null", "{column}");
     }
     // Upstream stores every Optional as TEXT; here the type is kept.
-    assert_eq!(types("maybe_int", 2), "integer");
-    assert_eq!(types("maybe_float", 2), "real");
-    assert_eq!(types("maybe_flag", 2), "integer");
-    assert_eq!(types("maybe_day", 2), "integer");
-    assert_eq!(types("maybe_bytes", 2), "blob");
-    assert_eq!(types("list", 2), "text");
+    assert_eq!(types("maybe_int", 2).await, "integer");
+    assert_eq!(types("maybe_float", 2).await, "real");
+    assert_eq!(types("maybe_flag", 2).await, "integer");
+    assert_eq!(types("maybe_day", 2).await, "integer");
+    assert_eq!(types("maybe_bytes", 2).await, "blob");
+    assert_eq!(types("list", 2).await, "text");
     assert_eq!(
-        query_text(&db, "SELECT list FROM everythings WHERE pk = 2"),
+        db.query_text("SELECT list FROM everythings WHERE pk = 2")
+            .await,
         "[1,-2,3]"
     );
 }
 
-#[test]
-fn optional_numbers_compare_as_numbers() {
-    let db = db();
+async fn optional_numbers_compare_as_numbers<D: Door>() {
+    let db = db::<D>().await;
     for value in [2.5, 10.0, 12.0] {
         db.insert(Everything {
             maybe_float: Some(value),
             ..Default::default()
         })
+        .await
         .unwrap();
     }
-    let n = sqliter_tests::query_int(
-        &db,
-        "SELECT count(*) FROM everythings WHERE maybe_float > 10",
-    );
+    let n = db
+        .query_int("SELECT count(*) FROM everythings WHERE maybe_float > 10")
+        .await;
     assert_eq!(n, 1);
 }
 
-#[test]
-fn u64_above_i64_max_is_an_error_not_a_wrap() {
-    let db = db();
+async fn u64_above_i64_max_is_an_error_not_a_wrap<D: Door>() {
+    let db = db::<D>().await;
     let err = db
         .insert(Everything {
             ubig: u64::MAX,
             ..Default::default()
         })
+        .await
         .unwrap_err();
     match err {
         Error::InvalidValue {
@@ -195,20 +204,17 @@ fn u64_above_i64_max_is_an_error_not_a_wrap() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert_eq!(
-        sqliter_tests::query_int(&db, "SELECT count(*) FROM everythings"),
-        0
-    );
+    assert_eq!(db.query_int("SELECT count(*) FROM everythings").await, 0);
 }
 
-#[test]
-fn nan_is_refused_at_write_time() {
-    let db = db();
+async fn nan_is_refused_at_write_time<D: Door>() {
+    let db = db::<D>().await;
     let err = db
         .insert(Everything {
             double: f64::NAN,
             ..Default::default()
         })
+        .await
         .unwrap_err();
     assert!(
         matches!(err, Error::InvalidValue { ref field, reason: ValueError::NaN, .. } if field == "double"),
@@ -219,6 +225,7 @@ fn nan_is_refused_at_write_time() {
             maybe_float: Some(f64::NAN),
             ..Default::default()
         })
+        .await
         .unwrap_err();
     assert!(
         matches!(err, Error::InvalidValue { ref field, .. } if field == "maybe_float"),
@@ -226,8 +233,8 @@ fn nan_is_refused_at_write_time() {
     );
 }
 
-fn decode_error(db: &SqliterDB, pk: i64) -> (String, String, Option<i64>, DecodeError) {
-    match db.get::<Everything>(pk).unwrap_err() {
+async fn decode_error<D: Door>(db: &D, pk: i64) -> (String, String, Option<i64>, DecodeError) {
+    match db.get::<Everything>(pk).await.unwrap_err() {
         Error::Decode {
             table,
             column,
@@ -238,12 +245,11 @@ fn decode_error(db: &SqliterDB, pk: i64) -> (String, String, Option<i64>, Decode
     }
 }
 
-#[test]
-fn text_in_an_integer_column_is_a_decode_error_naming_the_row() {
-    let db = db();
-    let stored = db.insert(Everything::default()).unwrap();
-    raw(&db, "UPDATE everythings SET int = 'not a number'");
-    let (table, column, pk, reason) = decode_error(&db, stored.pk);
+async fn text_in_an_integer_column_is_a_decode_error_naming_the_row<D: Door>() {
+    let db = db::<D>().await;
+    let stored = db.insert(Everything::default()).await.unwrap();
+    db.raw("UPDATE everythings SET int = 'not a number'").await;
+    let (table, column, pk, reason) = decode_error(&db, stored.pk).await;
     assert_eq!(
         (table.as_str(), column.as_str(), pk),
         ("everythings", "int", Some(stored.pk))
@@ -257,12 +263,11 @@ fn text_in_an_integer_column_is_a_decode_error_naming_the_row() {
     );
 }
 
-#[test]
-fn out_of_range_integer_in_the_file_is_a_decode_error() {
-    let db = db();
-    let stored = db.insert(Everything::default()).unwrap();
-    raw(&db, "UPDATE everythings SET ubyte = 300");
-    let (_, column, _, reason) = decode_error(&db, stored.pk);
+async fn out_of_range_integer_in_the_file_is_a_decode_error<D: Door>() {
+    let db = db::<D>().await;
+    let stored = db.insert(Everything::default()).await.unwrap();
+    db.raw("UPDATE everythings SET ubyte = 300").await;
+    let (_, column, _, reason) = decode_error(&db, stored.pk).await;
     assert_eq!(column, "ubyte");
     assert_eq!(
         reason,
@@ -273,13 +278,12 @@ fn out_of_range_integer_in_the_file_is_a_decode_error() {
     );
 }
 
-#[test]
-fn null_in_a_not_null_field_is_a_decode_error() {
-    let db = db();
-    let stored = db.insert(Everything::default()).unwrap();
+async fn null_in_a_not_null_field_is_a_decode_error<D: Door>() {
+    let db = db::<D>().await;
+    let stored = db.insert(Everything::default()).await.unwrap();
     // A file written by another tool may lack the NOT NULL constraint.
-    raw(&db, "CREATE TABLE loose AS SELECT * FROM everythings; DROP TABLE everythings; ALTER TABLE loose RENAME TO everythings; UPDATE everythings SET text = NULL");
-    let (_, column, _, reason) = decode_error(&db, stored.pk);
+    db.raw("CREATE TABLE loose AS SELECT * FROM everythings; DROP TABLE everythings; ALTER TABLE loose RENAME TO everythings; UPDATE everythings SET text = NULL").await;
+    let (_, column, _, reason) = decode_error(&db, stored.pk).await;
     assert_eq!(column, "text");
     assert_eq!(
         reason,
@@ -290,14 +294,14 @@ fn null_in_a_not_null_field_is_a_decode_error() {
     );
 }
 
-#[test]
-fn odd_bool_and_bad_json_are_decode_errors() {
-    let db = db();
-    let stored = db.insert(Everything::default()).unwrap();
-    raw(&db, "UPDATE everythings SET flag = 2");
-    assert_eq!(decode_error(&db, stored.pk).1, "flag");
-    raw(&db, "UPDATE everythings SET flag = 1, list = '[1, oops'");
-    let (_, column, _, reason) = decode_error(&db, stored.pk);
+async fn odd_bool_and_bad_json_are_decode_errors<D: Door>() {
+    let db = db::<D>().await;
+    let stored = db.insert(Everything::default()).await.unwrap();
+    db.raw("UPDATE everythings SET flag = 2").await;
+    assert_eq!(decode_error(&db, stored.pk).await.1, "flag");
+    db.raw("UPDATE everythings SET flag = 1, list = '[1, oops'")
+        .await;
+    let (_, column, _, reason) = decode_error(&db, stored.pk).await;
     assert_eq!(column, "list");
     assert!(
         matches!(reason, DecodeError::Invalid(ref m) if m.starts_with("invalid JSON")),
@@ -305,10 +309,10 @@ fn odd_bool_and_bad_json_are_decode_errors() {
     );
 }
 
-#[test]
-fn invalid_date_value_is_a_decode_error() {
-    let db = db();
-    let stored = db.insert(Everything::default()).unwrap();
-    raw(&db, &format!("UPDATE everythings SET day = {}", i64::MAX));
-    assert_eq!(decode_error(&db, stored.pk).1, "day");
+async fn invalid_date_value_is_a_decode_error<D: Door>() {
+    let db = db::<D>().await;
+    let stored = db.insert(Everything::default()).await.unwrap();
+    db.raw(&format!("UPDATE everythings SET day = {}", i64::MAX))
+        .await;
+    assert_eq!(decode_error(&db, stored.pk).await.1, "day");
 }

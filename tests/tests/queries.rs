@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use sqliter_core::prelude::*;
-use sqliter_core::{DbModel, Error, SqliterDB, Value};
-use sqliter_tests::query_int;
+use sqliter_core::{DbModel, DbOptions, Error, Value};
+use sqliter_tests::{door_tests, Door, Terminals};
 
 #[derive(DbModel, Debug, Clone, Default, PartialEq)]
 struct Item {
@@ -39,9 +39,8 @@ const ROWS: [(&str, Option<f64>, Option<&str>, bool); 15] = [
     ("", Some(2.0), Some(""), false),
 ];
 
-fn db() -> SqliterDB {
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Item>().unwrap();
+async fn db<D: Door>() -> D {
+    let db = D::memory_with::<Item>().await;
     let mut items: Vec<Item> = ROWS
         .iter()
         .zip(1..)
@@ -54,7 +53,7 @@ fn db() -> SqliterDB {
             ..Default::default()
         })
         .collect();
-    db.bulk_insert(&mut items).unwrap();
+    db.bulk_insert(&mut items).await.unwrap();
     db
 }
 
@@ -81,45 +80,75 @@ const ALL: [&str; 15] = [
 ];
 
 /// Run a string lookup and return the matching names in pk order.
-fn by(db: &SqliterDB, key: &str, value: impl Into<sqliter_core::Param>) -> Vec<String> {
+async fn by<D: Door>(db: &D, key: &str, value: impl Into<sqliter_core::Param>) -> Vec<String> {
     let rows = db
         .select::<Item>()
         .filter_by(key, value)
         .fetch_all()
+        .await
         .unwrap();
     names(&rows).into_iter().map(str::to_owned).collect()
 }
+
+door_tests!(
+    eq_is_the_default_and_none_means_is_null,
+    ne_excludes_nulls_and_ne_none_means_is_not_null,
+    comparisons_on_integers_and_optional_floats_are_numeric,
+    in_and_not_in_with_empty_lists_and_none,
+    isnull_and_notnull_take_a_flag,
+    like_uses_the_callers_pattern,
+    case_sensitive_text_operators_match_literally,
+    case_insensitive_text_operators_are_unicode_aware_and_literal,
+    typed_filters_match_the_string_lookups,
+    several_filters_and_chained_calls_are_anded,
+    unknown_fields_and_operators_are_invalid_filter,
+    values_of_the_wrong_kind_are_invalid_filter,
+    injection_through_field_names_and_values_is_refused_or_bound,
+    rows_come_in_pk_order_without_order_keys,
+    order_by_one_or_several_keys_with_nulls_first,
+    limit_and_offset,
+    count_and_exists_agree_with_fetch_all,
+    fetch_one_first_and_last,
+    fetch_last_honours_order_and_leaves_the_builder_unchanged,
+    projection_loads_selected_fields_and_defaults_the_rest,
+    projection_errors,
+    a_field_without_default_must_be_selected,
+    update_sets_values_on_matching_rows_ignoring_limit_and_bumps_updated_at,
+    update_refuses_unknown_protected_and_ill_typed_fields,
+    update_where_is_filter_then_update,
+    delete_removes_matching_rows_ignoring_limit_and_order,
+    a_builder_runs_more_than_once_and_reports_its_error_each_time,
+    dates_in_filters_are_converted_as_stored,
+);
 
 fn err_of(result: sqliter_core::Result<Vec<Item>>) -> Error {
     result.expect_err("expected an error")
 }
 
-#[test]
-fn eq_is_the_default_and_none_means_is_null() {
-    let db = db();
-    assert_eq!(by(&db, "name", "café"), ["café"]);
-    assert_eq!(by(&db, "name__eq", "café"), ["café"]);
+async fn eq_is_the_default_and_none_means_is_null<D: Door>() {
+    let db = db::<D>().await;
+    assert_eq!(by(&db, "name", "café").await, ["café"]);
+    assert_eq!(by(&db, "name__eq", "café").await, ["café"]);
     assert_eq!(
-        by(&db, "tag", None::<String>),
+        by(&db, "tag", None::<String>).await,
         ["CAFÉ", "apple", "a_b", "naïve"]
     );
-    assert_eq!(by(&db, "tag", ""), [""]);
+    assert_eq!(by(&db, "tag", "").await, [""]);
     assert_eq!(
-        by(&db, "active", true),
+        by(&db, "active", true).await,
         ["café", "Café", "cafe", "Apple", "APPLE", "50% off", "a_b", "[abc]", "naïve"]
     );
-    assert_eq!(by(&db, "pk", 3), ["Café"]);
+    assert_eq!(by(&db, "pk", 3).await, ["Café"]);
 }
 
-#[test]
-fn ne_excludes_nulls_and_ne_none_means_is_not_null() {
-    let db = db();
+async fn ne_excludes_nulls_and_ne_none_means_is_not_null<D: Door>() {
+    let db = db::<D>().await;
     assert_eq!(
-        by(&db, "tag__ne", "fr"),
+        by(&db, "tag__ne", "fr").await,
         ["cafe", "Apple", "APPLE", "banana", "50% off", "x*y", "[abc]", ""]
     );
     assert_eq!(
-        by(&db, "tag__ne", None::<String>),
+        by(&db, "tag__ne", None::<String>).await,
         [
             "café",
             "Café",
@@ -136,39 +165,40 @@ fn ne_excludes_nulls_and_ne_none_means_is_not_null() {
     );
 }
 
-#[test]
-fn comparisons_on_integers_and_optional_floats_are_numeric() {
-    let db = db();
-    assert_eq!(by(&db, "qty__lt", 3), ["café", "CAFÉ"]);
-    assert_eq!(by(&db, "qty__lte", 3), ["café", "CAFÉ", "Café"]);
-    assert_eq!(by(&db, "qty__gt", 13), ["naïve", ""]);
-    assert_eq!(by(&db, "qty__gte", 13), ["[abc]", "naïve", ""]);
+async fn comparisons_on_integers_and_optional_floats_are_numeric<D: Door>() {
+    let db = db::<D>().await;
+    assert_eq!(by(&db, "qty__lt", 3).await, ["café", "CAFÉ"]);
+    assert_eq!(by(&db, "qty__lte", 3).await, ["café", "CAFÉ", "Café"]);
+    assert_eq!(by(&db, "qty__gt", 13).await, ["naïve", ""]);
+    assert_eq!(by(&db, "qty__gte", 13).await, ["[abc]", "naïve", ""]);
     // Upstream compares Optional floats as text ('2.5' > '10').
     assert_eq!(
-        by(&db, "price__gt", 10),
+        by(&db, "price__gt", 10).await,
         ["Grand Café", "cafe", "apple", "APPLE", "banana"]
     );
-    assert_eq!(by(&db, "price__lt", 1), ["50% off", "naïve"]);
-    assert!(by(&db, "qty__gt", None::<i64>).is_empty());
+    assert_eq!(by(&db, "price__lt", 1).await, ["50% off", "naïve"]);
+    assert!(by(&db, "qty__gt", None::<i64>).await.is_empty());
 }
 
-#[test]
-fn in_and_not_in_with_empty_lists_and_none() {
-    let db = db();
+async fn in_and_not_in_with_empty_lists_and_none<D: Door>() {
+    let db = db::<D>().await;
     assert_eq!(
-        by(&db, "name__in", ["café", "CAFÉ", "nope"]),
+        by(&db, "name__in", ["café", "CAFÉ", "nope"]).await,
         ["café", "CAFÉ"]
     );
-    assert!(by(&db, "name__in", Vec::<String>::new()).is_empty());
-    assert_eq!(by(&db, "qty__in", [1, 2, 3]), ["café", "CAFÉ", "Café"]);
+    assert!(by(&db, "name__in", Vec::<String>::new()).await.is_empty());
     assert_eq!(
-        by(&db, "tag__not_in", ["fr", "en"]),
+        by(&db, "qty__in", [1, 2, 3]).await,
+        ["café", "CAFÉ", "Café"]
+    );
+    assert_eq!(
+        by(&db, "tag__not_in", ["fr", "en"]).await,
         ["50% off", "x*y", "[abc]", ""]
     );
-    assert_eq!(by(&db, "tag__not_in", Vec::<String>::new()), ALL);
+    assert_eq!(by(&db, "tag__not_in", Vec::<String>::new()).await, ALL);
     // None in the list stands for NULL: `in` matches NULL rows too...
     assert_eq!(
-        by(&db, "tag__in", [Some("fr"), None]),
+        by(&db, "tag__in", [Some("fr"), None]).await,
         [
             "café",
             "CAFÉ",
@@ -181,14 +211,13 @@ fn in_and_not_in_with_empty_lists_and_none() {
     );
     // ...and `not_in` excludes them (upstream's matches nothing).
     assert_eq!(
-        by(&db, "tag__not_in", [Some("fr"), None]),
+        by(&db, "tag__not_in", [Some("fr"), None]).await,
         ["cafe", "Apple", "APPLE", "banana", "50% off", "x*y", "[abc]", ""]
     );
 }
 
-#[test]
-fn isnull_and_notnull_take_a_flag() {
-    let db = db();
+async fn isnull_and_notnull_take_a_flag<D: Door>() {
+    let db = db::<D>().await;
     let nulls = ["CAFÉ", "apple", "a_b", "naïve"];
     let not_nulls = [
         "café",
@@ -203,97 +232,97 @@ fn isnull_and_notnull_take_a_flag() {
         "[abc]",
         "",
     ];
-    assert_eq!(by(&db, "tag__isnull", true), nulls);
-    assert_eq!(by(&db, "tag__isnull", false), not_nulls);
-    assert_eq!(by(&db, "tag__notnull", true), not_nulls);
-    assert_eq!(by(&db, "tag__notnull", false), nulls);
-    assert_eq!(by(&db, "price__isnull", true), ["Café", "Apple", "a_b"]);
+    assert_eq!(by(&db, "tag__isnull", true).await, nulls);
+    assert_eq!(by(&db, "tag__isnull", false).await, not_nulls);
+    assert_eq!(by(&db, "tag__notnull", true).await, not_nulls);
+    assert_eq!(by(&db, "tag__notnull", false).await, nulls);
+    assert_eq!(
+        by(&db, "price__isnull", true).await,
+        ["Café", "Apple", "a_b"]
+    );
 }
 
-#[test]
-fn like_uses_the_callers_pattern() {
-    let db = db();
+async fn like_uses_the_callers_pattern<D: Door>() {
+    let db = db::<D>().await;
     assert_eq!(
-        by(&db, "name__like", "caf%"),
+        by(&db, "name__like", "caf%").await,
         ["café", "CAFÉ", "Café", "cafe"]
     );
-    assert_eq!(by(&db, "name__like", "_afé"), ["café", "Café"]);
-    assert!(by(&db, "name__like", "pple").is_empty());
+    assert_eq!(by(&db, "name__like", "_afé").await, ["café", "Café"]);
+    assert!(by(&db, "name__like", "pple").await.is_empty());
 }
 
-#[test]
-fn case_sensitive_text_operators_match_literally() {
-    let db = db();
-    assert_eq!(by(&db, "name__startswith", "caf"), ["café", "cafe"]);
-    assert_eq!(by(&db, "name__startswith", "CAF"), ["CAFÉ"]);
-    assert_eq!(by(&db, "name__startswith", "50%"), ["50% off"]);
+async fn case_sensitive_text_operators_match_literally<D: Door>() {
+    let db = db::<D>().await;
+    assert_eq!(by(&db, "name__startswith", "caf").await, ["café", "cafe"]);
+    assert_eq!(by(&db, "name__startswith", "CAF").await, ["CAFÉ"]);
+    assert_eq!(by(&db, "name__startswith", "50%").await, ["50% off"]);
     // Wildcard characters are literal (upstream treats them as GLOB syntax).
-    assert_eq!(by(&db, "name__startswith", "[a"), ["[abc]"]);
-    assert!(by(&db, "name__startswith", "[a]").is_empty());
-    assert!(by(&db, "name__startswith", "?").is_empty());
-    assert_eq!(by(&db, "name__startswith", "x*"), ["x*y"]);
-    assert_eq!(by(&db, "name__startswith", ""), ALL);
+    assert_eq!(by(&db, "name__startswith", "[a").await, ["[abc]"]);
+    assert!(by(&db, "name__startswith", "[a]").await.is_empty());
+    assert!(by(&db, "name__startswith", "?").await.is_empty());
+    assert_eq!(by(&db, "name__startswith", "x*").await, ["x*y"]);
+    assert_eq!(by(&db, "name__startswith", "").await, ALL);
     assert_eq!(
-        by(&db, "name__endswith", "é"),
+        by(&db, "name__endswith", "é").await,
         ["café", "Café", "Grand Café"]
     );
-    assert_eq!(by(&db, "name__endswith", "É"), ["CAFÉ"]);
+    assert_eq!(by(&db, "name__endswith", "É").await, ["CAFÉ"]);
     assert_eq!(
-        by(&db, "name__contains", "af"),
+        by(&db, "name__contains", "af").await,
         ["café", "Café", "Grand Café", "cafe"]
     );
-    assert_eq!(by(&db, "name__contains", "%"), ["50% off"]);
-    assert_eq!(by(&db, "name__contains", "_"), ["a_b"]);
-    assert_eq!(by(&db, "name__contains", "*"), ["x*y"]);
-    assert_eq!(by(&db, "name__contains", "ï"), ["naïve"]);
+    assert_eq!(by(&db, "name__contains", "%").await, ["50% off"]);
+    assert_eq!(by(&db, "name__contains", "_").await, ["a_b"]);
+    assert_eq!(by(&db, "name__contains", "*").await, ["x*y"]);
+    assert_eq!(by(&db, "name__contains", "ï").await, ["naïve"]);
 }
 
-#[test]
-fn case_insensitive_text_operators_are_unicode_aware_and_literal() {
-    let db = db();
+async fn case_insensitive_text_operators_are_unicode_aware_and_literal<D: Door>() {
+    let db = db::<D>().await;
     assert_eq!(
-        by(&db, "name__icontains", "café"),
+        by(&db, "name__icontains", "café").await,
         ["café", "CAFÉ", "Café", "Grand Café"]
     );
     assert_eq!(
-        by(&db, "name__icontains", "AFÉ"),
+        by(&db, "name__icontains", "AFÉ").await,
         ["café", "CAFÉ", "Café", "Grand Café"]
     );
     assert_eq!(
-        by(&db, "name__istartswith", "CAFÉ"),
+        by(&db, "name__istartswith", "CAFÉ").await,
         ["café", "CAFÉ", "Café"]
     );
     assert_eq!(
-        by(&db, "name__istartswith", "apple"),
+        by(&db, "name__istartswith", "apple").await,
         ["Apple", "apple", "APPLE"]
     );
     assert_eq!(
-        by(&db, "name__iendswith", "É"),
+        by(&db, "name__iendswith", "É").await,
         ["café", "CAFÉ", "Café", "Grand Café"]
     );
-    assert_eq!(by(&db, "name__icontains", "NAÏVE"), ["naïve"]);
-    assert_eq!(by(&db, "name__icontains", "_"), ["a_b"]);
-    assert_eq!(by(&db, "name__icontains", "%"), ["50% off"]);
-    assert_eq!(by(&db, "name__istartswith", "a_"), ["a_b"]);
-    assert_eq!(by(&db, "name__icontains", ""), ALL);
+    assert_eq!(by(&db, "name__icontains", "NAÏVE").await, ["naïve"]);
+    assert_eq!(by(&db, "name__icontains", "_").await, ["a_b"]);
+    assert_eq!(by(&db, "name__icontains", "%").await, ["50% off"]);
+    assert_eq!(by(&db, "name__istartswith", "a_").await, ["a_b"]);
+    assert_eq!(by(&db, "name__icontains", "").await, ALL);
 }
 
-#[test]
-fn typed_filters_match_the_string_lookups() {
-    let db = db();
+async fn typed_filters_match_the_string_lookups<D: Door>() {
+    let db = db::<D>().await;
     let q = || db.select::<Item>();
     assert_eq!(
-        names(&q().filter(Item::qty().gte(13)).fetch_all().unwrap()),
+        names(&q().filter(Item::qty().gte(13)).fetch_all().await.unwrap()),
         ["[abc]", "naïve", ""]
     );
     assert_eq!(
-        names(&q().filter(Item::tag().eq(None)).fetch_all().unwrap()),
+        names(&q().filter(Item::tag().eq(None)).fetch_all().await.unwrap()),
         ["CAFÉ", "apple", "a_b", "naïve"]
     );
     assert_eq!(
         names(
             &q().filter(Item::name().icontains("café"))
                 .fetch_all()
+                .await
                 .unwrap()
         ),
         ["café", "CAFÉ", "Café", "Grand Café"]
@@ -302,53 +331,76 @@ fn typed_filters_match_the_string_lookups() {
         names(
             &q().filter(Item::tag().is_in([Some("x".to_owned()), Some(String::new())]))
                 .fetch_all()
+                .await
                 .unwrap()
         ),
         ["50% off", "x*y", "[abc]", ""]
     );
     assert_eq!(
-        names(&q().filter(Item::tag().icontains("FR")).fetch_all().unwrap()),
+        names(
+            &q().filter(Item::tag().icontains("FR"))
+                .fetch_all()
+                .await
+                .unwrap()
+        ),
         ["café", "Café", "Grand Café"]
     );
     assert_eq!(
-        names(&q().filter(Item::price().is_null()).fetch_all().unwrap()),
+        names(
+            &q().filter(Item::price().is_null())
+                .fetch_all()
+                .await
+                .unwrap()
+        ),
         ["Café", "Apple", "a_b"]
     );
     assert_eq!(
-        names(&q().filter(Item::qty().not_in([])).fetch_all().unwrap()),
+        names(
+            &q().filter(Item::qty().not_in([]))
+                .fetch_all()
+                .await
+                .unwrap()
+        ),
         ALL
     );
     assert!(q()
         .filter(Item::qty().is_in([]))
         .fetch_all()
+        .await
         .unwrap()
         .is_empty());
 }
 
-#[test]
-fn several_filters_and_chained_calls_are_anded() {
-    let db = db();
+async fn several_filters_and_chained_calls_are_anded<D: Door>() {
+    let db = db::<D>().await;
     let one_call = db
         .select::<Item>()
         .filter_all([("tag", Value::from("fr")), ("active", Value::from(true))]);
-    assert_eq!(names(&one_call.fetch_all().unwrap()), ["café", "Café"]);
+    assert_eq!(
+        names(&one_call.fetch_all().await.unwrap()),
+        ["café", "Café"]
+    );
     let chained = db
         .select::<Item>()
         .filter_by("tag", "fr")
         .filter(Item::active().eq(true))
         .filter_by("qty__gt", 1);
-    assert_eq!(names(&chained.fetch_all().unwrap()), ["Café"]);
+    assert_eq!(names(&chained.fetch_all().await.unwrap()), ["Café"]);
 }
 
-#[test]
-fn unknown_fields_and_operators_are_invalid_filter() {
-    let db = db();
-    let err = err_of(db.select::<Item>().filter_by("bogus", 1).fetch_all());
+async fn unknown_fields_and_operators_are_invalid_filter<D: Door>() {
+    let db = db::<D>().await;
+    let err = err_of(db.select::<Item>().filter_by("bogus", 1).fetch_all().await);
     assert!(
         matches!(err, Error::InvalidFilter { ref field, .. } if field == "bogus"),
         "{err:?}"
     );
-    let err = err_of(db.select::<Item>().filter_by("bogus__gt", 1).fetch_all());
+    let err = err_of(
+        db.select::<Item>()
+            .filter_by("bogus__gt", 1)
+            .fetch_all()
+            .await,
+    );
     assert!(
         matches!(err, Error::InvalidFilter { ref field, .. } if field == "bogus"),
         "{err:?}"
@@ -356,7 +408,8 @@ fn unknown_fields_and_operators_are_invalid_filter() {
     let err = err_of(
         db.select::<Item>()
             .filter_by("name__regex", "x")
-            .fetch_all(),
+            .fetch_all()
+            .await,
     );
     assert!(
         matches!(err, Error::InvalidFilter { ref reason, .. } if reason.contains("__regex")),
@@ -364,9 +417,8 @@ fn unknown_fields_and_operators_are_invalid_filter() {
     );
 }
 
-#[test]
-fn values_of_the_wrong_kind_are_invalid_filter() {
-    let db = db();
+async fn values_of_the_wrong_kind_are_invalid_filter<D: Door>() {
+    let db = db::<D>().await;
     for (key, value) in [
         ("name", sqliter_core::Param::from(vec!["café"])),
         ("qty__lt", vec![1].into()),
@@ -378,50 +430,51 @@ fn values_of_the_wrong_kind_are_invalid_filter() {
         ("price__gt", f64::NAN.into()),
         ("qty", u64::MAX.into()),
     ] {
-        let err = err_of(db.select::<Item>().filter_by(key, value).fetch_all());
+        let err = err_of(db.select::<Item>().filter_by(key, value).fetch_all().await);
         assert!(matches!(err, Error::InvalidFilter { .. }), "{key}: {err:?}");
     }
 }
 
-#[test]
-fn injection_through_field_names_and_values_is_refused_or_bound() {
-    let db = db();
+async fn injection_through_field_names_and_values_is_refused_or_bound<D: Door>() {
+    let db = db::<D>().await;
     let err = err_of(
         db.select::<Item>()
             .filter_by("name; DROP TABLE items", 1)
-            .fetch_all(),
+            .fetch_all()
+            .await,
     );
     assert!(matches!(err, Error::InvalidFilter { .. }));
-    assert!(by(&db, "name", "'; DROP TABLE items; --").is_empty());
-    assert!(by(&db, "name__icontains", "') OR 1=1 --").is_empty());
+    assert!(by(&db, "name", "'; DROP TABLE items; --").await.is_empty());
+    assert!(by(&db, "name__icontains", "') OR 1=1 --").await.is_empty());
     let err = err_of(
         db.select::<Item>()
             .order("qty; DROP TABLE items", false)
-            .fetch_all(),
+            .fetch_all()
+            .await,
     );
     assert!(matches!(err, Error::InvalidOrder { .. }));
     let err = db
         .select::<Item>()
         .update([("name\" = 'x'; --", "y")])
+        .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidUpdate(_)));
-    assert_eq!(query_int(&db, "SELECT count(*) FROM items"), 15);
+    assert_eq!(db.query_int("SELECT count(*) FROM items").await, 15);
 }
 
-#[test]
-fn rows_come_in_pk_order_without_order_keys() {
-    let db = db();
-    assert_eq!(names(&db.select::<Item>().fetch_all().unwrap()), ALL);
+async fn rows_come_in_pk_order_without_order_keys<D: Door>() {
+    let db = db::<D>().await;
+    assert_eq!(names(&db.select::<Item>().fetch_all().await.unwrap()), ALL);
 }
 
-#[test]
-fn order_by_one_or_several_keys_with_nulls_first() {
-    let db = db();
+async fn order_by_one_or_several_keys_with_nulls_first<D: Door>() {
+    let db = db::<D>().await;
     let by_qty_desc = db
         .select::<Item>()
         .order("qty", true)
         .limit(3)
         .fetch_all()
+        .await
         .unwrap();
     assert_eq!(names(&by_qty_desc), ["", "naïve", "[abc]"]);
     // Ties on `tag` broken by qty descending; NULL tags sort first.
@@ -430,6 +483,7 @@ fn order_by_one_or_several_keys_with_nulls_first() {
         .order("tag", false)
         .order("qty", true)
         .fetch_all()
+        .await
         .unwrap();
     assert_eq!(
         names(&rows),
@@ -457,47 +511,46 @@ fn order_by_one_or_several_keys_with_nulls_first() {
         .order_by(Item::pk().asc())
         .limit(2)
         .fetch_all()
+        .await
         .unwrap();
     assert_eq!(names(&typed), ["APPLE", "banana"]);
-    let err = err_of(db.select::<Item>().order("bogus", false).fetch_all());
+    let err = err_of(db.select::<Item>().order("bogus", false).fetch_all().await);
     assert!(
         matches!(err, Error::InvalidOrder { ref field, .. } if field == "bogus"),
         "{err:?}"
     );
 }
 
-#[test]
-fn limit_and_offset() {
-    let db = db();
+async fn limit_and_offset<D: Door>() {
+    let db = db::<D>().await;
     let q = || db.select::<Item>();
     assert_eq!(
-        names(&q().limit(3).fetch_all().unwrap()),
+        names(&q().limit(3).fetch_all().await.unwrap()),
         ["café", "CAFÉ", "Café"]
     );
     assert_eq!(
-        names(&q().limit(2).offset(3).fetch_all().unwrap()),
+        names(&q().limit(2).offset(3).fetch_all().await.unwrap()),
         ["Grand Café", "cafe"]
     );
     assert_eq!(
-        names(&q().offset(13).fetch_all().unwrap()),
+        names(&q().offset(13).fetch_all().await.unwrap()),
         ["naïve", ""],
         "offset without limit"
     );
-    assert_eq!(q().offset(0).fetch_all().unwrap().len(), 15);
-    assert!(q().offset(100).fetch_all().unwrap().is_empty());
-    assert!(q().limit(0).fetch_all().unwrap().is_empty());
+    assert_eq!(q().offset(0).fetch_all().await.unwrap().len(), 15);
+    assert!(q().offset(100).fetch_all().await.unwrap().is_empty());
+    assert!(q().limit(0).fetch_all().await.unwrap().is_empty());
     assert_eq!(
-        q().limit(-1).fetch_all().unwrap().len(),
+        q().limit(-1).fetch_all().await.unwrap().len(),
         15,
         "negative limit means none, as upstream"
     );
-    let err = err_of(q().offset(-1).fetch_all());
+    let err = err_of(q().offset(-1).fetch_all().await);
     assert!(matches!(err, Error::InvalidOffset(-1)), "{err:?}");
 }
 
-#[test]
-fn count_and_exists_agree_with_fetch_all() {
-    let db = db();
+async fn count_and_exists_agree_with_fetch_all<D: Door>() {
+    let db = db::<D>().await;
     let chains = [
         db.select::<Item>(),
         db.select::<Item>().offset(1),
@@ -512,19 +565,19 @@ fn count_and_exists_agree_with_fetch_all() {
         db.select::<Item>().filter_by("tag", "nope"),
     ];
     for chain in chains {
-        let rows = chain.fetch_all().unwrap().len() as u64;
-        assert_eq!(chain.count().unwrap(), rows);
-        assert_eq!(chain.exists().unwrap(), rows > 0);
+        let rows = chain.fetch_all().await.unwrap().len() as u64;
+        assert_eq!(chain.count().await.unwrap(), rows);
+        assert_eq!(chain.exists().await.unwrap(), rows > 0);
     }
 }
 
-#[test]
-fn fetch_one_first_and_last() {
-    let db = db();
+async fn fetch_one_first_and_last<D: Door>() {
+    let db = db::<D>().await;
     assert_eq!(
         db.select::<Item>()
             .filter_by("qty__gt", 13)
             .fetch_one()
+            .await
             .unwrap()
             .unwrap()
             .name,
@@ -534,52 +587,68 @@ fn fetch_one_first_and_last() {
         .select::<Item>()
         .filter_by("qty__gt", 99)
         .fetch_one()
+        .await
         .unwrap()
         .is_none());
     assert_eq!(
         db.select::<Item>()
             .order("qty", true)
             .fetch_first()
+            .await
             .unwrap()
             .unwrap()
             .name,
         ""
     );
-    assert_eq!(db.select::<Item>().fetch_last().unwrap().unwrap().name, "");
+    assert_eq!(
+        db.select::<Item>()
+            .fetch_last()
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        ""
+    );
     assert_eq!(
         db.select::<Item>()
             .offset(1)
             .fetch_last()
+            .await
             .unwrap()
             .unwrap()
             .name,
         "naïve"
     );
-    assert!(db.select::<Item>().limit(0).fetch_one().unwrap().is_none());
+    assert!(db
+        .select::<Item>()
+        .limit(0)
+        .fetch_one()
+        .await
+        .unwrap()
+        .is_none());
 }
 
-#[test]
-fn fetch_last_honours_order_and_leaves_the_builder_unchanged() {
-    let db = db();
+async fn fetch_last_honours_order_and_leaves_the_builder_unchanged<D: Door>() {
+    let db = db::<D>().await;
     let query = db
         .select::<Item>()
         .filter_by("tag", "en")
         .order("name", false);
-    assert_eq!(query.fetch_last().unwrap().unwrap().name, "cafe");
+    assert_eq!(query.fetch_last().await.unwrap().unwrap().name, "cafe");
     assert_eq!(
-        names(&query.fetch_all().unwrap()),
+        names(&query.fetch_all().await.unwrap()),
         ["APPLE", "Apple", "banana", "cafe"]
     );
 }
 
-#[test]
-fn projection_loads_selected_fields_and_defaults_the_rest() {
-    let db = db();
+async fn projection_loads_selected_fields_and_defaults_the_rest<D: Door>() {
+    let db = db::<D>().await;
     let rows = db
         .select::<Item>()
         .fields(["name"])
         .filter_by("qty", 1)
         .fetch_all()
+        .await
         .unwrap();
     assert_eq!(
         rows,
@@ -595,6 +664,7 @@ fn projection_loads_selected_fields_and_defaults_the_rest() {
         .exclude(["price", "tag"])
         .filter_by("qty", 1)
         .fetch_all()
+        .await
         .unwrap();
     assert_eq!(
         (
@@ -611,6 +681,7 @@ fn projection_loads_selected_fields_and_defaults_the_rest() {
         .only("qty")
         .order("qty", true)
         .fetch_first()
+        .await
         .unwrap()
         .unwrap();
     assert_eq!((only.pk, only.qty, only.name.as_str()), (15, 15, ""));
@@ -621,19 +692,19 @@ fn projection_loads_selected_fields_and_defaults_the_rest() {
         .filter_by("qty__gte", 14)
         .order("price", true)
         .fetch_all()
+        .await
         .unwrap();
     assert_eq!(names(&rows), ["", "naïve"]);
 }
 
-#[test]
-fn projection_errors() {
-    let db = db();
-    let err = err_of(db.select::<Item>().fields(["nope"]).fetch_all());
+async fn projection_errors<D: Door>() {
+    let db = db::<D>().await;
+    let err = err_of(db.select::<Item>().fields(["nope"]).fetch_all().await);
     assert!(
         matches!(err, Error::InvalidField { ref field, .. } if field == "nope"),
         "{err:?}"
     );
-    let err = err_of(db.select::<Item>().exclude(["pk"]).fetch_all());
+    let err = err_of(db.select::<Item>().exclude(["pk"]).fetch_all().await);
     assert!(matches!(err, Error::InvalidProjection(_)), "{err:?}");
     let all_but_pk = [
         "created_at",
@@ -645,20 +716,20 @@ fn projection_errors() {
         "active",
         "small",
     ];
-    let err = err_of(db.select::<Item>().exclude(all_but_pk).fetch_all());
+    let err = err_of(db.select::<Item>().exclude(all_but_pk).fetch_all().await);
     assert!(matches!(err, Error::InvalidProjection(_)), "{err:?}");
     assert_eq!(
         db.select::<Item>()
             .fields(Vec::<String>::new())
             .fetch_all()
+            .await
             .unwrap()
             .len(),
         15
     );
 }
 
-#[test]
-fn a_field_without_default_must_be_selected() {
+async fn a_field_without_default_must_be_selected<D: Door>() {
     #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
     struct Money {
         cents: i64,
@@ -670,15 +741,21 @@ fn a_field_without_default_must_be_selected() {
         #[sqliter(json)]
         balance: Money,
     }
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Wallet>().unwrap();
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    db.create_table::<Wallet>().await.unwrap();
     db.insert(Wallet {
         pk: 0,
         owner: "ann".into(),
         balance: Money { cents: 5 },
     })
+    .await
     .unwrap();
-    let err = db.select::<Wallet>().only("owner").fetch_all().unwrap_err();
+    let err = db
+        .select::<Wallet>()
+        .only("owner")
+        .fetch_all()
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::InvalidProjection(ref m) if m.contains("balance")),
         "{err:?}"
@@ -687,32 +764,35 @@ fn a_field_without_default_must_be_selected() {
         .select::<Wallet>()
         .only("balance")
         .fetch_one()
+        .await
         .unwrap()
         .unwrap();
     assert_eq!((wallet.owner.as_str(), wallet.balance.cents), ("", 5));
 }
 
-#[test]
-fn update_sets_values_on_matching_rows_ignoring_limit_and_bumps_updated_at() {
-    let db = db();
-    sqliter_tests::raw(&db, "UPDATE items SET updated_at = 1");
+async fn update_sets_values_on_matching_rows_ignoring_limit_and_bumps_updated_at<D: Door>() {
+    let db = db::<D>().await;
+    db.raw("UPDATE items SET updated_at = 1").await;
     let n = db
         .select::<Item>()
         .filter_by("tag", "fr")
         .order("qty", false)
         .limit(1)
         .update([("qty", 100)])
+        .await
         .unwrap();
     assert_eq!(n, 3);
     let changed = db
         .select::<Item>()
         .filter_by("qty", 100)
         .fetch_all()
+        .await
         .unwrap();
     assert_eq!(names(&changed), ["café", "Café", "Grand Café"]);
     assert!(changed.iter().all(|i| i.updated_at > 1));
     assert_eq!(
-        query_int(&db, "SELECT count(*) FROM items WHERE updated_at = 1"),
+        db.query_int("SELECT count(*) FROM items WHERE updated_at = 1")
+            .await,
         12
     );
     let typed = db
@@ -722,35 +802,37 @@ fn update_sets_values_on_matching_rows_ignoring_limit_and_bumps_updated_at() {
             Item::price().set(None),
             Item::tag().set(Some("z".to_owned())),
         ])
+        .await
         .unwrap();
     assert_eq!(typed, 1);
     let apple = db
         .select::<Item>()
         .filter_by("name", "apple")
         .fetch_one()
+        .await
         .unwrap()
         .unwrap();
     assert_eq!((apple.price, apple.tag.as_deref()), (None, Some("z")));
     assert_eq!(
         db.select::<Item>()
             .update(Vec::<(&str, i64)>::new())
+            .await
             .unwrap(),
         0
     );
 }
 
-#[test]
-fn update_refuses_unknown_protected_and_ill_typed_fields() {
-    let db = db();
+async fn update_refuses_unknown_protected_and_ill_typed_fields<D: Door>() {
+    let db = db::<D>().await;
     let q = db.select::<Item>();
-    let err = q.update([("zzz", 1), ("bogus", 2)]).unwrap_err();
+    let err = q.update([("zzz", 1), ("bogus", 2)]).await.unwrap_err();
     assert!(
         matches!(err, Error::InvalidUpdate(ref m) if m.ends_with("bogus, zzz")),
         "{err:?}"
     );
     for field in ["pk", "created_at", "updated_at"] {
         assert!(
-            matches!(q.update([(field, 1)]), Err(Error::InvalidUpdate(_))),
+            matches!(q.update([(field, 1)]).await, Err(Error::InvalidUpdate(_))),
             "{field}"
         );
     }
@@ -762,48 +844,53 @@ fn update_refuses_unknown_protected_and_ill_typed_fields() {
         ("small", Value::from(1000)),
         ("price", Value::Real(f64::NAN)),
     ] {
-        let err = q.update([(field, value.clone())]).unwrap_err();
+        let err = q.update([(field, value.clone())]).await.unwrap_err();
         assert!(
             matches!(err, Error::InvalidUpdate(_)),
             "{field} = {value:?}: {err:?}"
         );
     }
     // Nothing was written: every row still reads back.
-    assert_eq!(db.select::<Item>().fetch_all().unwrap().len(), 15);
+    assert_eq!(db.select::<Item>().fetch_all().await.unwrap().len(), 15);
     assert_eq!(
-        q.update([("price", Value::from(3))]).unwrap(),
+        q.update([("price", Value::from(3))]).await.unwrap(),
         15,
         "an integer fits a REAL field"
     );
 }
 
-#[test]
-fn update_where_is_filter_then_update() {
-    let db = db();
+async fn update_where_is_filter_then_update<D: Door>() {
+    let db = db::<D>().await;
     let n = db
         .update_where::<Item>([("tag__isnull", true)], [("tag", "none")])
+        .await
         .unwrap();
     assert_eq!(n, 4);
-    assert_eq!(by(&db, "tag", "none"), ["CAFÉ", "apple", "a_b", "naïve"]);
+    assert_eq!(
+        by(&db, "tag", "none").await,
+        ["CAFÉ", "apple", "a_b", "naïve"]
+    );
     let err = db
         .update_where::<Item>([("bogus", 1)], [("tag", "x")])
+        .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidFilter { .. }));
     let everything = db
         .update_where::<Item>(Vec::<(&str, i64)>::new(), [("small", 1)])
+        .await
         .unwrap();
     assert_eq!(everything, 15);
 }
 
-#[test]
-fn delete_removes_matching_rows_ignoring_limit_and_order() {
-    let db = db();
+async fn delete_removes_matching_rows_ignoring_limit_and_order<D: Door>() {
+    let db = db::<D>().await;
     let n = db
         .select::<Item>()
         .filter_by("tag", "x")
         .order("qty", false)
         .limit(1)
         .delete()
+        .await
         .unwrap();
     assert_eq!(n, 3);
     let n = db
@@ -811,22 +898,22 @@ fn delete_removes_matching_rows_ignoring_limit_and_order() {
         .filter_by("tag", "en")
         .offset(3)
         .delete()
+        .await
         .unwrap();
     assert_eq!(n, 4);
-    assert_eq!(db.select::<Item>().count().unwrap(), 8);
-    assert_eq!(db.select::<Item>().delete().unwrap(), 8);
-    assert!(!db.select::<Item>().exists().unwrap());
+    assert_eq!(db.select::<Item>().count().await.unwrap(), 8);
+    assert_eq!(db.select::<Item>().delete().await.unwrap(), 8);
+    assert!(!db.select::<Item>().exists().await.unwrap());
 }
 
-#[test]
-fn a_builder_runs_more_than_once_and_reports_its_error_each_time() {
-    let db = db();
+async fn a_builder_runs_more_than_once_and_reports_its_error_each_time<D: Door>() {
+    let db = db::<D>().await;
     let q = db.select::<Item>().filter_by("qty__lt", 3);
-    assert_eq!(q.fetch_all().unwrap().len(), 2);
-    assert_eq!(q.clone().limit(1).fetch_all().unwrap().len(), 1);
-    assert_eq!(q.fetch_all().unwrap().len(), 2);
+    assert_eq!(q.fetch_all().await.unwrap().len(), 2);
+    assert_eq!(q.clone().limit(1).fetch_all().await.unwrap().len(), 1);
+    assert_eq!(q.fetch_all().await.unwrap().len(), 2);
     let bad = db.select::<Item>().filter_by("nope", 1);
-    assert!(bad.fetch_all().is_err() && bad.count().is_err());
+    assert!(bad.fetch_all().await.is_err() && bad.count().await.is_err());
 }
 
 #[derive(DbModel, Debug, Clone, PartialEq)]
@@ -835,37 +922,44 @@ struct Event {
     day: NaiveDate,
 }
 
-#[test]
-fn dates_in_filters_are_converted_as_stored() {
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Event>().unwrap();
+async fn dates_in_filters_are_converted_as_stored<D: Door>() {
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    db.create_table::<Event>().await.unwrap();
     let day = NaiveDate::from_ymd_opt(2024, 1, 15).unwrap();
-    db.insert(Event { pk: 0, day }).unwrap();
+    db.insert(Event { pk: 0, day }).await.unwrap();
     db.insert(Event {
         pk: 0,
         day: day.succ_opt().unwrap(),
     })
+    .await
     .unwrap();
     assert_eq!(
         db.select::<Event>()
             .filter(Event::day().eq(day))
             .count()
+            .await
             .unwrap(),
         1
     );
     assert_eq!(
-        db.select::<Event>().filter_by("day", day).count().unwrap(),
+        db.select::<Event>()
+            .filter_by("day", day)
+            .count()
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(
         db.select::<Event>()
             .filter_by("day__gt", day)
             .count()
+            .await
             .unwrap(),
         1
     );
     assert_eq!(
         db.update_where::<Event>([("day", day)], [("day", day.pred_opt().unwrap())])
+            .await
             .unwrap(),
         1
     );
@@ -873,6 +967,7 @@ fn dates_in_filters_are_converted_as_stored() {
         db.select::<Event>()
             .filter(Event::day().lt(day))
             .count()
+            .await
             .unwrap(),
         1
     );

@@ -1,7 +1,7 @@
 //! Tables and indexes: DDL as stored by SQLite, names, create/drop/reset.
 
-use sqliter_core::{CreateTableOptions, DbModel, DbOptions, Error, SqliterDB};
-use sqliter_tests::{query_int, query_text, raw};
+use sqliter_core::{CreateTableOptions, DbModel, DbOptions, Error};
+use sqliter_tests::{door_tests, Door};
 
 #[derive(DbModel, Debug, Clone, Default)]
 struct Author {
@@ -54,29 +54,40 @@ struct Custom {
     pk: i64,
 }
 
-fn sql_of(db: &SqliterDB, name: &str) -> String {
-    query_text(
-        db,
-        &format!("SELECT sql FROM sqlite_master WHERE name = '{name}'"),
-    )
+async fn sql_of<D: Door>(db: &D, name: &str) -> String {
+    db.query_text(&format!(
+        "SELECT sql FROM sqlite_master WHERE name = '{name}'"
+    ))
+    .await
 }
 
-fn db_with_books() -> SqliterDB {
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Author>().unwrap();
-    db.create_table::<Book>().unwrap();
+async fn db_with_books<D: Door>() -> D {
+    let db = D::memory_with::<Author>().await;
+    db.create_table::<Book>().await.unwrap();
     db
 }
 
-#[test]
-fn create_table_ddl_is_shaped_as_upstream() {
-    let db = db_with_books();
+door_tests!(
+    create_table_ddl_is_shaped_as_upstream,
+    indexes_are_named_and_ordered_as_upstream,
+    create_table_twice_is_harmless_by_default,
+    create_table_with_exists_ok_false_refuses_an_existing_table,
+    create_table_force_recreates_an_empty_table,
+    a_child_table_needs_its_parent_first,
+    drop_table_drops_and_ignores_missing_tables,
+    table_names_lists_user_tables_in_creation_order,
+    unique_index_over_duplicate_rows_is_an_sql_error_and_creates_nothing,
+    reset_drops_tables_that_reference_each_other,
+);
+
+async fn create_table_ddl_is_shaped_as_upstream<D: Door>() {
+    let db = db_with_books::<D>().await;
     assert_eq!(
-        sql_of(&db, "authors"),
+        sql_of(&db, "authors").await,
         r#"CREATE TABLE "authors" ("pk" INTEGER PRIMARY KEY AUTOINCREMENT, "created_at" INTEGER, "updated_at" INTEGER, "name" TEXT NOT NULL, "email" TEXT NOT NULL UNIQUE)"#
     );
     assert_eq!(
-        sql_of(&db, "books"),
+        sql_of(&db, "books").await,
         concat!(
             r#"CREATE TABLE "books" ("pk" INTEGER PRIMARY KEY AUTOINCREMENT, "created_at" INTEGER, "updated_at" INTEGER, "#,
             r#""title" TEXT NOT NULL, "year" INTEGER NOT NULL, "price" REAL, "isbn" TEXT NOT NULL, "author_id" INTEGER NOT NULL, "editor" INTEGER, "#,
@@ -86,17 +97,14 @@ fn create_table_ddl_is_shaped_as_upstream() {
     );
 }
 
-#[test]
-fn indexes_are_named_and_ordered_as_upstream() {
-    let db = db_with_books();
+async fn indexes_are_named_and_ordered_as_upstream<D: Door>() {
+    let db = db_with_books::<D>().await;
     let names: Vec<String> = db
-        .with_connection(|c| {
-            let mut stmt = c
-                .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'books' AND sql IS NOT NULL ORDER BY rowid")
-                .unwrap();
-            stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
-        })
-        .unwrap();
+        .query_text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'books' AND sql IS NOT NULL ORDER BY rowid)")
+        .await
+        .split(',')
+        .map(str::to_owned)
+        .collect();
     assert_eq!(
         names,
         [
@@ -109,15 +117,15 @@ fn indexes_are_named_and_ordered_as_upstream() {
         ]
     );
     assert_eq!(
-        sql_of(&db, "idx_books_author_id"),
+        sql_of(&db, "idx_books_author_id").await,
         r#"CREATE INDEX "idx_books_author_id" ON "books" ("author_id")"#
     );
     assert_eq!(
-        sql_of(&db, "idx_books_year_price"),
+        sql_of(&db, "idx_books_year_price").await,
         r#"CREATE INDEX idx_books_year_price ON "books" ("year", "price")"#
     );
     assert_eq!(
-        sql_of(&db, "idx_books_title_year_unique"),
+        sql_of(&db, "idx_books_title_year_unique").await,
         r#"CREATE UNIQUE INDEX idx_books_title_year_unique ON "books" ("title", "year")"#
     );
 }
@@ -132,21 +140,20 @@ fn default_table_names() {
     assert_eq!(Custom::META.table_name, "_custom_Name1");
 }
 
-#[test]
-fn create_table_twice_is_harmless_by_default() {
-    let db = db_with_books();
-    db.create_table::<Book>().unwrap();
-    assert_eq!(db.table_names().unwrap(), ["authors", "books"]);
+async fn create_table_twice_is_harmless_by_default<D: Door>() {
+    let db = db_with_books::<D>().await;
+    db.create_table::<Book>().await.unwrap();
+    assert_eq!(db.table_names().await.unwrap(), ["authors", "books"]);
 }
 
-#[test]
-fn create_table_with_exists_ok_false_refuses_an_existing_table() {
-    let db = db_with_books();
+async fn create_table_with_exists_ok_false_refuses_an_existing_table<D: Door>() {
+    let db = db_with_books::<D>().await;
     let err = db
         .create_table_with::<Author>(CreateTableOptions {
             exists_ok: false,
             force: false,
         })
+        .await
         .unwrap_err();
     assert!(
         matches!(err, Error::TableCreation { ref table, .. } if table == "authors"),
@@ -154,59 +161,54 @@ fn create_table_with_exists_ok_false_refuses_an_existing_table() {
     );
 }
 
-#[test]
-fn create_table_force_recreates_an_empty_table() {
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Author>().unwrap();
+async fn create_table_force_recreates_an_empty_table<D: Door>() {
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    db.create_table::<Author>().await.unwrap();
     db.insert(Author {
         name: "a".into(),
         email: "a".into(),
         ..Default::default()
     })
+    .await
     .unwrap();
     db.create_table_with::<Author>(CreateTableOptions {
         exists_ok: true,
         force: true,
     })
+    .await
     .unwrap();
-    assert_eq!(query_int(&db, "SELECT count(*) FROM authors"), 0);
+    assert_eq!(db.query_int("SELECT count(*) FROM authors").await, 0);
 }
 
-#[test]
-fn a_child_table_needs_its_parent_first() {
-    let db = SqliterDB::open_in_memory().unwrap();
-    let err = db.create_table::<Book>().unwrap_err();
+async fn a_child_table_needs_its_parent_first<D: Door>() {
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    let err = db.create_table::<Book>().await.unwrap_err();
     assert!(
         matches!(err, Error::MissingReferencedTable { ref table, ref referenced } if table == "books" && referenced == "authors"),
         "{err:?}"
     );
-    assert!(db.table_names().unwrap().is_empty());
+    assert!(db.table_names().await.unwrap().is_empty());
 }
 
-#[test]
-fn drop_table_drops_and_ignores_missing_tables() {
-    let db = db_with_books();
-    db.drop_table::<Book>().unwrap();
-    db.drop_table::<Book>().unwrap();
-    assert_eq!(db.table_names().unwrap(), ["authors"]);
+async fn drop_table_drops_and_ignores_missing_tables<D: Door>() {
+    let db = db_with_books::<D>().await;
+    db.drop_table::<Book>().await.unwrap();
+    db.drop_table::<Book>().await.unwrap();
+    assert_eq!(db.table_names().await.unwrap(), ["authors"]);
 }
 
-#[test]
-fn table_names_lists_user_tables_in_creation_order() {
-    let db = db_with_books();
+async fn table_names_lists_user_tables_in_creation_order<D: Door>() {
+    let db = db_with_books::<D>().await;
     // `_` in SQLite's own prefix must not act as a LIKE wildcard (upstream hides these).
-    raw(
-        &db,
-        "CREATE TABLE sqliteXdata (x); CREATE TABLE sqlite1 (x)",
-    );
+    db.raw("CREATE TABLE sqliteXdata (x); CREATE TABLE sqlite1 (x)")
+        .await;
     assert_eq!(
-        db.table_names().unwrap(),
+        db.table_names().await.unwrap(),
         ["authors", "books", "sqliteXdata", "sqlite1"]
     );
 }
 
-#[test]
-fn unique_index_over_duplicate_rows_is_an_sql_error_and_creates_nothing() {
+async fn unique_index_over_duplicate_rows_is_an_sql_error_and_creates_nothing<D: Door>() {
     #[derive(DbModel, Debug, Default)]
     #[sqliter(table_name = "things")]
     struct Loose {
@@ -219,48 +221,51 @@ fn unique_index_over_duplicate_rows_is_an_sql_error_and_creates_nothing() {
         pk: i64,
         name: String,
     }
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Loose>().unwrap();
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    db.create_table::<Loose>().await.unwrap();
     db.insert(Loose {
         name: "x".into(),
         ..Default::default()
     })
+    .await
     .unwrap();
     db.insert(Loose {
         name: "x".into(),
         ..Default::default()
     })
+    .await
     .unwrap();
-    let err = db.create_table::<Strict>().unwrap_err();
+    let err = db.create_table::<Strict>().await.unwrap_err();
     assert!(
         matches!(err, Error::SqlExecution { ref sql, .. } if sql.contains("idx_things_name_unique")),
         "{err:?}"
     );
 }
 
-#[test]
-fn reset_drops_tables_that_reference_each_other() {
+async fn reset_drops_tables_that_reference_each_other<D: Door>() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reset.db").to_string_lossy().into_owned();
     {
-        let db = SqliterDB::open(path.clone()).unwrap();
-        db.create_table::<Author>().unwrap();
-        db.create_table::<Book>().unwrap();
+        let db = D::open(DbOptions::file(path.clone())).await.unwrap();
+        db.create_table::<Author>().await.unwrap();
+        db.create_table::<Book>().await.unwrap();
         let a = db
             .insert(Author {
                 name: "a".into(),
                 email: "a".into(),
                 ..Default::default()
             })
+            .await
             .unwrap();
         db.insert(Book {
             author_id: a.pk,
             ..Default::default()
         })
+        .await
         .unwrap();
     }
-    let db = SqliterDB::new(DbOptions::file(path).reset(true)).unwrap();
-    assert!(db.table_names().unwrap().is_empty());
+    let db = D::open(DbOptions::file(path).reset(true)).await.unwrap();
+    assert!(db.table_names().await.unwrap().is_empty());
     // Enforcement is back on after the reset.
-    assert_eq!(query_int(&db, "PRAGMA foreign_keys"), 1);
+    assert_eq!(db.query_int("PRAGMA foreign_keys").await, 1);
 }
