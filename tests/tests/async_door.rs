@@ -515,3 +515,18 @@ fn an_open_database_at_exit_does_not_hang_the_process() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The handle can be shared across tasks and threads, and the futures of
+/// its operations can be spawned.
+#[test]
+fn the_handle_is_clone_send_sync_and_its_futures_are_send() {
+    fn shareable<T: Clone + Send + Sync + 'static>(_: &T) {}
+    fn spawnable<F: std::future::Future + Send>(_: F) {}
+    let db = AsyncSqliterDB::new(DbOptions::memory()).unwrap();
+    shareable(&db);
+    shareable(&db.select::<Note>());
+    spawnable(db.insert(note("x")));
+    spawnable(db.get::<Note>(1));
+    spawnable(db.select::<Note>().fetch_all());
+    spawnable(db.transaction(|tx| async move { tx.insert(note("y")).await.map(drop) }));
+}

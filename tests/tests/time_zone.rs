@@ -1,8 +1,10 @@
-//! Dates and datetimes read back correctly west of UTC. This file is its
-//! own test process, so setting `TZ` here affects no other test.
+//! Dates and datetimes read back correctly west of UTC, on both doors.
+//! This file is its own test process, so setting `TZ` here affects no
+//! other test.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use sqliter_core::{DbModel, DbOptions, SqliterDB};
+use sqliter_core::{DbModel, DbOptions};
+use sqliter_tests::{door_tests, Door};
 
 #[derive(DbModel, Debug, Clone, PartialEq)]
 struct Event {
@@ -27,53 +29,57 @@ fn event() -> Event {
     }
 }
 
-#[test]
-fn a_date_reads_back_as_the_same_calendar_date_west_of_utc() {
+door_tests!(
+    a_date_reads_back_as_the_same_calendar_date_west_of_utc,
+    return_local_time_chooses_the_offset_of_fixed_offset_fields,
+    sub_second_precision_is_dropped_as_upstream,
+);
+
+async fn a_date_reads_back_as_the_same_calendar_date_west_of_utc<D: Door>() {
     new_york();
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Event>().unwrap();
+    let db = D::memory_with::<Event>().await;
     for day in [
         NaiveDate::from_ymd_opt(2024, 1, 15).unwrap(),
         NaiveDate::from_ymd_opt(1970, 1, 1).unwrap(),
     ] {
-        let stored = db.insert(Event { day, ..event() }).unwrap();
-        assert_eq!(db.get::<Event>(stored.pk).unwrap().unwrap().day, day);
+        let stored = db.insert(Event { day, ..event() }).await.unwrap();
+        assert_eq!(db.get::<Event>(stored.pk).await.unwrap().unwrap().day, day);
     }
 }
 
-#[test]
-fn return_local_time_chooses_the_offset_of_fixed_offset_fields() {
+async fn return_local_time_chooses_the_offset_of_fixed_offset_fields<D: Door>() {
     new_york();
-    let local = SqliterDB::open_in_memory().unwrap();
-    local.create_table::<Event>().unwrap();
-    let stored = local.insert(event()).unwrap();
-    let read = local.get::<Event>(stored.pk).unwrap().unwrap();
+    let local = D::memory_with::<Event>().await;
+    let stored = local.insert(event()).await.unwrap();
+    let read = local.get::<Event>(stored.pk).await.unwrap().unwrap();
     assert_eq!(read.at.offset().local_minus_utc(), -5 * 3600);
     assert_eq!(read.at.to_rfc3339(), "2024-01-15T07:00:00-05:00");
     assert_eq!(read.at, event().at, "same instant");
 
-    let utc = SqliterDB::new(DbOptions::memory().return_local_time(false)).unwrap();
-    utc.create_table::<Event>().unwrap();
-    let stored = utc.insert(event()).unwrap();
-    let read = utc.get::<Event>(stored.pk).unwrap().unwrap();
+    let utc = D::open(DbOptions::memory().return_local_time(false))
+        .await
+        .unwrap();
+    utc.create_table::<Event>().await.unwrap();
+    let stored = utc.insert(event()).await.unwrap();
+    let read = utc.get::<Event>(stored.pk).await.unwrap().unwrap();
     assert_eq!(read.at.to_rfc3339(), "2024-01-15T12:00:00+00:00");
     assert_eq!(read.utc, event().utc);
 }
 
-#[test]
-fn sub_second_precision_is_dropped_as_upstream() {
+async fn sub_second_precision_is_dropped_as_upstream<D: Door>() {
     new_york();
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<Event>().unwrap();
+    let db = D::memory_with::<Event>().await;
     let precise = DateTime::from_timestamp(1_705_320_000, 999_000_000).unwrap();
     let stored = db
         .insert(Event {
             utc: precise,
             ..event()
         })
+        .await
         .unwrap();
     assert_eq!(
         db.get::<Event>(stored.pk)
+            .await
             .unwrap()
             .unwrap()
             .utc
