@@ -13,6 +13,8 @@ pub use decode::{
 };
 pub use sql::ModelSql;
 
+use rusqlite::CachedStatement;
+
 use crate::error::{classify, Error, Operation, Result};
 use crate::model::DbModel;
 use crate::session::{unix_now, Session};
@@ -33,37 +35,60 @@ fn stamps<M: DbModel>(record: &M, now: i64, options: InsertOptions) -> (i64, i64
     (keep(record.created_at()), keep(record.updated_at()))
 }
 
-/// Insert one row and return its pk; shared by `insert` and `bulk_insert`.
-fn insert_row<M: DbModel>(
-    session: &Session<'_>,
-    record: &M,
-    created: i64,
-    updated: i64,
-) -> Result<i64> {
-    let table = M::META.table_name;
-    let sql = M::model_sql();
-    let with_pk = record.pk() != 0;
-    let text = if with_pk {
-        &sql.insert_with_pk
-    } else {
-        &sql.insert
-    };
-    let mut stmt = session
-        .conn
-        .prepare_cached(text)
-        .map_err(|e| classify(Operation::Insert, table, e))?;
-    let mut next = 1;
-    if with_pk {
-        bind_field(&mut stmt, next, &record.pk(), &I64, M::META, 0)?;
-        next += 1;
+/// The two prepared INSERT statements of a model (with and without an
+/// explicit pk), each prepared on first use: a bulk insert prepares once,
+/// not once per row.
+struct Inserter<'s, M> {
+    session: &'s Session<'s>,
+    auto_pk: Option<CachedStatement<'s>>,
+    explicit_pk: Option<CachedStatement<'s>>,
+    _model: std::marker::PhantomData<M>,
+}
+
+impl<'s, M: DbModel> Inserter<'s, M> {
+    fn new(session: &'s Session<'s>) -> Self {
+        Self {
+            session,
+            auto_pk: None,
+            explicit_pk: None,
+            _model: std::marker::PhantomData,
+        }
     }
-    bind_field(&mut stmt, next, &created, &I64, M::META, 1)?;
-    bind_field(&mut stmt, next + 1, &updated, &I64, M::META, 2)?;
-    record.bind_data(&mut stmt, next + 2)?;
-    session.log_statement(&stmt);
-    stmt.raw_execute()
-        .map_err(|e| classify(Operation::Insert, table, e))?;
-    Ok(session.conn.last_insert_rowid())
+
+    /// Insert one row and return its pk.
+    fn insert(&mut self, record: &M, created: i64, updated: i64) -> Result<i64> {
+        let table = M::META.table_name;
+        let sql = M::model_sql();
+        let with_pk = record.pk() != 0;
+        let (slot, text) = if with_pk {
+            (&mut self.explicit_pk, &sql.insert_with_pk)
+        } else {
+            (&mut self.auto_pk, &sql.insert)
+        };
+        if slot.is_none() {
+            let stmt = self
+                .session
+                .conn
+                .prepare_cached(text)
+                .map_err(|e| classify(Operation::Insert, table, e))?;
+            *slot = Some(stmt);
+        }
+        let Some(stmt) = slot.as_mut() else {
+            unreachable!("prepared just above")
+        };
+        let mut next = 1;
+        if with_pk {
+            bind_field(stmt, next, &record.pk(), &I64, M::META, 0)?;
+            next += 1;
+        }
+        bind_field(stmt, next, &created, &I64, M::META, 1)?;
+        bind_field(stmt, next + 1, &updated, &I64, M::META, 2)?;
+        record.bind_data(stmt, next + 2)?;
+        self.session.log_statement(stmt);
+        stmt.raw_execute()
+            .map_err(|e| classify(Operation::Insert, table, e))?;
+        Ok(self.session.conn.last_insert_rowid())
+    }
 }
 
 /// Insert `record`, then set its pk and timestamps.
@@ -74,7 +99,7 @@ pub fn insert<M: DbModel>(
 ) -> Result<()> {
     session.begin_implicit()?;
     let (created, updated) = stamps(record, unix_now(), options);
-    let pk = insert_row(session, record, created, updated)?;
+    let pk = Inserter::new(session).insert(record, created, updated)?;
     record.set_pk(pk);
     record.set_created_at(created);
     record.set_updated_at(updated);
@@ -95,11 +120,14 @@ pub fn bulk_insert<M: DbModel>(
     session.begin_implicit()?;
     let now = unix_now();
     let assigned = session.atomic(|| {
+        let mut inserter = Inserter::new(session);
         records
             .iter()
             .map(|record| {
                 let (created, updated) = stamps(record, now, options);
-                insert_row(session, record, created, updated).map(|pk| (pk, created, updated))
+                inserter
+                    .insert(record, created, updated)
+                    .map(|pk| (pk, created, updated))
             })
             .collect::<Result<Vec<_>>>()
     })?;

@@ -1,0 +1,621 @@
+//! SQLiter beside hand-written rusqlite (sync) and tokio-rusqlite (async),
+//! in one run, then a table of medians and ratios.
+//!
+//! `cargo bench -p sqliter-benches` runs everything; pass a filter to run
+//! some groups (`cargo bench -p sqliter-benches -- sync/get_by_pk`).
+//!
+//! Baselines are what a careful hand-written program does: `prepare_cached`
+//! statements and decoding by column index into the same struct (sync), and
+//! the same inside one tokio-rusqlite `call` per operation (async).
+
+// Small counts and sizes turned into floats for display.
+#![allow(clippy::cast_precision_loss)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion};
+use peak_alloc::PeakAlloc;
+use sqliter_async::AsyncSqliterDB;
+use sqliter_core::prelude::*;
+use sqliter_core::{DbModel, DbOptions, SqliterDB};
+
+#[global_allocator]
+static ALLOCATOR: PeakAlloc = PeakAlloc;
+
+const BOOKS: i64 = 10_000;
+const AUTHORS: i64 = 100;
+
+#[derive(DbModel, Debug, Clone, Default)]
+struct Author {
+    pk: i64,
+    created_at: i64,
+    updated_at: i64,
+    name: String,
+    email: String,
+}
+
+#[derive(DbModel, Debug, Clone, Default)]
+struct Book {
+    pk: i64,
+    created_at: i64,
+    updated_at: i64,
+    title: String,
+    year: i32,
+    price: f64,
+    in_print: bool,
+    #[sqliter(foreign_key = Author)]
+    author_id: i64,
+}
+
+fn book(i: i64) -> Book {
+    Book {
+        title: format!("Book {:05}", (i * 7919) % BOOKS),
+        year: i32::try_from(1950 + i % 75).unwrap_or(2000),
+        price: 5.0 + (i % 40) as f64 / 2.0,
+        in_print: i % 3 != 0,
+        author_id: 1 + i % AUTHORS,
+        ..Default::default()
+    }
+}
+
+fn now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
+}
+
+// ---------------------------------------------------------------- baseline
+
+const INSERT_SQL: &str = "INSERT INTO \"books\" (\"created_at\", \"updated_at\", \"title\", \"year\", \"price\", \"in_print\", \"author_id\") VALUES (?, ?, ?, ?, ?, ?, ?)";
+const SELECT_COLUMNS: &str = "SELECT \"pk\", \"created_at\", \"updated_at\", \"title\", \"year\", \"price\", \"in_print\", \"author_id\" FROM \"books\"";
+
+fn by_pk_sql() -> String {
+    format!("{SELECT_COLUMNS} WHERE \"pk\" = ?")
+}
+fn filter_sql() -> String {
+    format!(
+        "{SELECT_COLUMNS} WHERE \"year\" >= ? AND \"in_print\" = ? ORDER BY \"title\" ASC LIMIT ?"
+    )
+}
+fn all_sql() -> String {
+    format!("{SELECT_COLUMNS} ORDER BY \"pk\" ASC")
+}
+const COUNT_SQL: &str = "SELECT COUNT(*) FROM \"books\" WHERE \"year\" >= ?";
+const UPDATE_SQL: &str = "UPDATE \"books\" SET \"updated_at\" = ?, \"title\" = ?, \"year\" = ?, \"price\" = ?, \"in_print\" = ?, \"author_id\" = ? WHERE \"pk\" = ?";
+
+fn decode(row: &rusqlite::Row<'_>) -> rusqlite::Result<Book> {
+    Ok(Book {
+        pk: row.get(0)?,
+        created_at: row.get(1)?,
+        updated_at: row.get(2)?,
+        title: row.get(3)?,
+        year: row.get(4)?,
+        price: row.get(5)?,
+        in_print: row.get(6)?,
+        author_id: row.get(7)?,
+    })
+}
+
+fn raw_insert(conn: &rusqlite::Connection, b: &Book) -> rusqlite::Result<i64> {
+    let t = now();
+    let mut stmt = conn.prepare_cached(INSERT_SQL)?;
+    stmt.execute(rusqlite::params![
+        t,
+        t,
+        b.title,
+        b.year,
+        b.price,
+        b.in_print,
+        b.author_id
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn raw_bulk(conn: &rusqlite::Connection, books: &[Book]) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    {
+        let t = now();
+        let mut stmt = conn.prepare_cached(INSERT_SQL)?;
+        for b in books {
+            stmt.execute(rusqlite::params![
+                t,
+                t,
+                b.title,
+                b.year,
+                b.price,
+                b.in_print,
+                b.author_id
+            ])?;
+        }
+    }
+    conn.execute_batch("COMMIT")
+}
+
+fn raw_get(conn: &rusqlite::Connection, pk: i64) -> rusqlite::Result<Option<Book>> {
+    let mut stmt = conn.prepare_cached(&by_pk_sql())?;
+    let mut rows = stmt.query([pk])?;
+    rows.next()?.map(decode).transpose()
+}
+
+fn raw_query(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<Book>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, decode)?;
+    rows.collect()
+}
+
+fn raw_filter(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Book>> {
+    raw_query(conn, &filter_sql(), rusqlite::params![2000, true, 1000])
+}
+
+fn raw_all(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Book>> {
+    raw_query(conn, &all_sql(), [])
+}
+
+fn raw_count(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([2000], |r| r.get(0))
+}
+
+fn raw_update(conn: &rusqlite::Connection, b: &Book) -> rusqlite::Result<usize> {
+    let mut stmt = conn.prepare_cached(UPDATE_SQL)?;
+    stmt.execute(rusqlite::params![
+        now(),
+        b.title,
+        b.year,
+        b.price,
+        b.in_print,
+        b.author_id,
+        b.pk
+    ])
+}
+
+// ------------------------------------------------------------------ setup
+
+/// A file database with WAL and `synchronous = NORMAL`, seeded with 100
+/// authors and 10,000 books through SQLiter (so both sides read the same).
+fn seeded(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let db = SqliterDB::open(path.to_string_lossy()).unwrap();
+    db.with_connection(|c| c.pragma_update(None, "journal_mode", "WAL"))
+        .unwrap()
+        .unwrap();
+    db.create_table::<Author>().unwrap();
+    db.create_table::<Book>().unwrap();
+    let mut authors: Vec<Author> = (0..AUTHORS)
+        .map(|i| Author {
+            name: format!("Author {i}"),
+            email: format!("a{i}@example.org"),
+            ..Default::default()
+        })
+        .collect();
+    db.bulk_insert(&mut authors).unwrap();
+    let mut books: Vec<Book> = (0..BOOKS).map(book).collect();
+    db.bulk_insert(&mut books).unwrap();
+    path
+}
+
+fn tune(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)
+}
+
+fn sync_orm(path: &Path) -> SqliterDB {
+    let db = SqliterDB::new(DbOptions::file(path.to_string_lossy())).unwrap();
+    db.with_connection(tune).unwrap().unwrap();
+    db
+}
+
+fn sync_raw(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    tune(&conn).unwrap();
+    conn
+}
+
+async fn async_orm(path: &Path) -> AsyncSqliterDB {
+    let db = AsyncSqliterDB::create(DbOptions::file(path.to_string_lossy()))
+        .await
+        .unwrap();
+    db.connect().await.unwrap().call(|c| tune(c)).await.unwrap();
+    db
+}
+
+async fn async_raw(path: &Path) -> tokio_rusqlite::Connection {
+    let conn = tokio_rusqlite::Connection::open(path).await.unwrap();
+    conn.call(|c| tune(c)).await.unwrap();
+    conn
+}
+
+/// A pk that walks through the table.
+fn next_pk(counter: &AtomicI64) -> i64 {
+    1 + counter.fetch_add(7, Ordering::Relaxed) % BOOKS
+}
+
+// ------------------------------------------------------------- benchmarks
+
+fn sync_benches(c: &mut Criterion, dir: &Path) {
+    let path = seeded(dir, "sync.db");
+    let orm = sync_orm(&path);
+    let raw = sync_raw(&path);
+    let counter = AtomicI64::new(0);
+
+    let mut g = c.benchmark_group("sync/insert_single");
+    g.bench_function("baseline", |b| {
+        b.iter(|| raw_insert(&raw, &book(1)).unwrap())
+    });
+    g.bench_function("sqliter", |b| b.iter(|| orm.insert(book(1)).unwrap()));
+    g.finish();
+
+    let mut g = c.benchmark_group("sync/get_by_pk");
+    g.bench_function("baseline", |b| {
+        b.iter(|| raw_get(&raw, next_pk(&counter)).unwrap())
+    });
+    g.bench_function("sqliter", |b| {
+        b.iter(|| orm.get::<Book>(next_pk(&counter)).unwrap())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("sync/select_filter");
+    g.bench_function("baseline", |b| b.iter(|| raw_filter(&raw).unwrap()));
+    let query = orm
+        .select::<Book>()
+        .filter(Book::year().gte(2000))
+        .filter(Book::in_print().eq(true))
+        .order("title", false)
+        .limit(1000);
+    g.bench_function("sqliter", |b| b.iter(|| query.fetch_all().unwrap()));
+    g.finish();
+
+    let mut g = c.benchmark_group("sync/select_all");
+    g.bench_function("baseline", |b| b.iter(|| raw_all(&raw).unwrap()));
+    g.bench_function("sqliter", |b| {
+        b.iter(|| orm.select::<Book>().fetch_all().unwrap())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("sync/update_single");
+    let mut target = orm.get::<Book>(5).unwrap().unwrap();
+    g.bench_function("baseline", |b| {
+        b.iter(|| raw_update(&raw, &target).unwrap())
+    });
+    g.bench_function("sqliter", |b| b.iter(|| orm.update(&mut target).unwrap()));
+    g.finish();
+
+    let mut g = c.benchmark_group("sync/count");
+    g.bench_function("baseline", |b| b.iter(|| raw_count(&raw).unwrap()));
+    g.bench_function("sqliter", |b| {
+        b.iter(|| {
+            orm.select::<Book>()
+                .filter(Book::year().gte(2000))
+                .count()
+                .unwrap()
+        })
+    });
+    g.finish();
+
+    let bulk_path = seeded(dir, "bulk_sync.db");
+    let bulk_orm = sync_orm(&bulk_path);
+    let bulk_raw = sync_raw(&bulk_path);
+    let mut g = c.benchmark_group("sync/bulk_insert_10k");
+    g.sample_size(10);
+    let clear = |conn: &rusqlite::Connection| conn.execute_batch("DELETE FROM books").unwrap();
+    g.bench_function("baseline", |b| {
+        b.iter_batched(
+            || {
+                clear(&bulk_raw);
+                (0..BOOKS).map(book).collect::<Vec<_>>()
+            },
+            |books| raw_bulk(&bulk_raw, &books).unwrap(),
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("sqliter", |b| {
+        b.iter_batched(
+            || {
+                bulk_orm.with_connection(clear).unwrap();
+                (0..BOOKS).map(book).collect::<Vec<_>>()
+            },
+            |mut books| bulk_orm.bulk_insert(&mut books).unwrap(),
+            BatchSize::PerIteration,
+        );
+    });
+    g.finish();
+}
+
+fn async_benches(c: &mut Criterion, dir: &Path) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let path = seeded(dir, "async.db");
+    let (orm, raw) = runtime.block_on(async { (async_orm(&path).await, async_raw(&path).await) });
+    let counter = AtomicI64::new(0);
+
+    let mut g = c.benchmark_group("async/insert_single");
+    g.bench_function("baseline", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { raw.call(|c| raw_insert(c, &book(1))).await.unwrap() });
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { orm.insert(book(1)).await.unwrap() })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("async/get_by_pk");
+    g.bench_function("baseline", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let pk = next_pk(&counter);
+            raw.call(move |c| raw_get(c, pk)).await.unwrap()
+        });
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { orm.get::<Book>(next_pk(&counter)).await.unwrap() });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("async/select_filter");
+    g.bench_function("baseline", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { raw.call(|c| raw_filter(c)).await.unwrap() })
+    });
+    let query = orm
+        .select::<Book>()
+        .filter(Book::year().gte(2000))
+        .filter(Book::in_print().eq(true))
+        .order("title", false)
+        .limit(1000);
+    g.bench_function("sqliter", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { query.fetch_all().await.unwrap() })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("async/select_all");
+    g.bench_function("baseline", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { raw.call(|c| raw_all(c)).await.unwrap() })
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { orm.select::<Book>().fetch_all().await.unwrap() });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("async/update_single");
+    let target = runtime.block_on(orm.get::<Book>(5)).unwrap().unwrap();
+    g.bench_function("baseline", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let row = target.clone();
+            raw.call(move |c| raw_update(c, &row)).await.unwrap()
+        });
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let mut row = target.clone();
+            orm.update(&mut row).await.unwrap();
+        });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("async/count");
+    g.bench_function("baseline", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { raw.call(|c| raw_count(c)).await.unwrap() })
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(&runtime).iter(|| async {
+            orm.select::<Book>()
+                .filter(Book::year().gte(2000))
+                .count()
+                .await
+                .unwrap()
+        });
+    });
+    g.finish();
+
+    async_concurrency_benches(c, &runtime, &orm, &raw);
+    async_bulk_benches(c, &runtime, dir);
+}
+
+/// 8 tasks sharing one handle (one connection), 50 gets each.
+fn async_concurrency_benches(
+    c: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    orm: &AsyncSqliterDB,
+    raw: &tokio_rusqlite::Connection,
+) {
+    let mut g = c.benchmark_group("async/concurrent_get");
+    let tasks = 8;
+    let per_task = 50;
+    g.bench_function("baseline", |b| {
+        b.to_async(runtime).iter(|| async {
+            let handles: Vec<_> = (0..tasks)
+                .map(|t| {
+                    let raw = raw.clone();
+                    tokio::spawn(async move {
+                        for i in 0..per_task {
+                            let pk = 1 + (t * per_task + i) % BOOKS;
+                            raw.call(move |c| raw_get(c, pk)).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        });
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(runtime).iter(|| async {
+            let handles: Vec<_> = (0..tasks)
+                .map(|t| {
+                    let orm = orm.clone();
+                    tokio::spawn(async move {
+                        for i in 0..per_task {
+                            orm.get::<Book>(1 + (t * per_task + i) % BOOKS)
+                                .await
+                                .unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        });
+    });
+    g.finish();
+}
+
+fn async_bulk_benches(c: &mut Criterion, runtime: &tokio::runtime::Runtime, dir: &Path) {
+    let bulk_path = seeded(dir, "bulk_async.db");
+    let (bulk_orm, bulk_raw) =
+        runtime.block_on(async { (async_orm(&bulk_path).await, async_raw(&bulk_path).await) });
+    let mut g = c.benchmark_group("async/bulk_insert_10k");
+    g.sample_size(10);
+    g.bench_function("baseline", |b| {
+        b.to_async(runtime).iter_batched(
+            || {
+                runtime
+                    .block_on(bulk_raw.call(|c| c.execute_batch("DELETE FROM books")))
+                    .unwrap();
+                (0..BOOKS).map(book).collect::<Vec<_>>()
+            },
+            |books| async { bulk_raw.call(move |c| raw_bulk(c, &books)).await.unwrap() },
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(runtime).iter_batched(
+            || {
+                runtime
+                    .block_on(bulk_orm.select::<Book>().delete())
+                    .unwrap();
+                (0..BOOKS).map(book).collect::<Vec<_>>()
+            },
+            |books| async { bulk_orm.bulk_insert(books).await.unwrap() },
+            BatchSize::PerIteration,
+        );
+    });
+    g.finish();
+}
+
+// ----------------------------------------------------------------- memory
+
+/// Peak heap above the starting point while loading every book, and what
+/// the loaded rows themselves hold afterwards.
+fn peak_while(load: impl FnOnce() -> Vec<Book>) -> (usize, usize) {
+    let before = ALLOCATOR.current_usage();
+    ALLOCATOR.reset_peak_usage();
+    let rows = load();
+    let held = ALLOCATOR.current_usage().saturating_sub(before);
+    let peak = ALLOCATOR.peak_usage().saturating_sub(before);
+    assert_eq!(rows.len(), usize::try_from(BOOKS).unwrap());
+    drop(rows);
+    (peak, held)
+}
+
+fn memory_report(dir: &Path) -> String {
+    let path = seeded(dir, "memory.db");
+    let orm = sync_orm(&path);
+    let raw = sync_raw(&path);
+    // Warm both statement caches so only the load itself is measured.
+    raw_all(&raw).unwrap();
+    orm.select::<Book>().fetch_all().unwrap();
+    let (raw_peak, raw_held) = peak_while(|| raw_all(&raw).unwrap());
+    let (orm_peak, orm_held) = peak_while(|| orm.select::<Book>().fetch_all().unwrap());
+    let kib = |n: usize| n as f64 / 1024.0;
+    format!(
+        "peak heap while loading {BOOKS} rows (rows held afterwards): baseline {:.0} KiB ({:.0} KiB), sqliter {:.0} KiB ({:.0} KiB); sqliter peak minus rows: {:.1} KiB",
+        kib(raw_peak),
+        kib(raw_held),
+        kib(orm_peak),
+        kib(orm_held),
+        kib(orm_peak.saturating_sub(orm_held)),
+    )
+}
+
+// ------------------------------------------------------------------ table
+
+fn median_ns(dir: &Path, group: &str, function: &str) -> Option<f64> {
+    let file = dir
+        .join(group)
+        .join(function)
+        .join("new")
+        .join("estimates.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+    json["median"]["point_estimate"].as_f64()
+}
+
+fn format_ns(ns: f64) -> String {
+    match ns {
+        n if n >= 1e6 => format!("{:.2} ms", n / 1e6),
+        n if n >= 1e3 => format!("{:.2} µs", n / 1e3),
+        n => format!("{n:.0} ns"),
+    }
+}
+
+fn print_table(output: &Path, groups: &[&str], memory: &str) {
+    println!("\n| workload | baseline | sqliter | ratio |\n|---|---|---|---|");
+    for group in groups {
+        if let (Some(base), Some(orm)) = (
+            median_ns(output, group, "baseline"),
+            median_ns(output, group, "sqliter"),
+        ) {
+            println!(
+                "| {group} | {} | {} | {:.2}x |",
+                format_ns(base),
+                format_ns(orm),
+                orm / base
+            );
+        }
+    }
+    println!("\n{memory}");
+}
+
+const GROUPS: [&str; 15] = [
+    "sync/insert_single",
+    "sync/bulk_insert_10k",
+    "sync/get_by_pk",
+    "sync/select_filter",
+    "sync/select_all",
+    "sync/update_single",
+    "sync/count",
+    "async/insert_single",
+    "async/bulk_insert_10k",
+    "async/get_by_pk",
+    "async/select_filter",
+    "async/select_all",
+    "async/update_single",
+    "async/count",
+    "async/concurrent_get",
+];
+
+fn main() {
+    let output = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion");
+    let mut criterion = Criterion::default()
+        .output_directory(&output)
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    let dir = tempfile::tempdir().unwrap();
+    let memory = memory_report(dir.path());
+    sync_benches(&mut criterion, dir.path());
+    async_benches(&mut criterion, dir.path());
+    criterion.final_summary();
+    print_table(&output, &GROUPS, &memory);
+}
