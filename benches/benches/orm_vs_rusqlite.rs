@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
 use peak_alloc::PeakAlloc;
@@ -248,19 +248,12 @@ fn sync_benches(c: &mut Criterion, dir: &Path) {
     let raw = sync_raw(&path);
     let counter = AtomicI64::new(0);
 
-    let mut g = c.benchmark_group("sync/insert_single");
-    g.bench_function("baseline", |b| {
-        b.iter(|| raw_insert(&raw, &book(1)).unwrap())
-    });
-    g.bench_function("sqliter", |b| b.iter(|| orm.insert(book(1)).unwrap()));
-    g.finish();
-
     let mut g = c.benchmark_group("sync/get_by_pk");
     g.bench_function("baseline", |b| {
-        b.iter(|| raw_get(&raw, next_pk(&counter)).unwrap())
+        b.iter(|| raw_get(&raw, next_pk(&counter)).unwrap());
     });
     g.bench_function("sqliter", |b| {
-        b.iter(|| orm.get::<Book>(next_pk(&counter)).unwrap())
+        b.iter(|| orm.get::<Book>(next_pk(&counter)).unwrap());
     });
     g.finish();
 
@@ -278,14 +271,14 @@ fn sync_benches(c: &mut Criterion, dir: &Path) {
     let mut g = c.benchmark_group("sync/select_all");
     g.bench_function("baseline", |b| b.iter(|| raw_all(&raw).unwrap()));
     g.bench_function("sqliter", |b| {
-        b.iter(|| orm.select::<Book>().fetch_all().unwrap())
+        b.iter(|| orm.select::<Book>().fetch_all().unwrap());
     });
     g.finish();
 
     let mut g = c.benchmark_group("sync/update_single");
     let mut target = orm.get::<Book>(5).unwrap().unwrap();
     g.bench_function("baseline", |b| {
-        b.iter(|| raw_update(&raw, &target).unwrap())
+        b.iter(|| raw_update(&raw, &target).unwrap());
     });
     g.bench_function("sqliter", |b| b.iter(|| orm.update(&mut target).unwrap()));
     g.finish();
@@ -298,8 +291,15 @@ fn sync_benches(c: &mut Criterion, dir: &Path) {
                 .filter(Book::year().gte(2000))
                 .count()
                 .unwrap()
-        })
+        });
     });
+    g.finish();
+
+    let mut g = c.benchmark_group("sync/insert_single");
+    g.bench_function("baseline", |b| {
+        b.iter(|| raw_insert(&raw, &book(1)).unwrap());
+    });
+    g.bench_function("sqliter", |b| b.iter(|| orm.insert(book(1)).unwrap()));
     g.finish();
 
     let bulk_path = seeded(dir, "bulk_sync.db");
@@ -341,17 +341,6 @@ fn async_benches(c: &mut Criterion, dir: &Path) {
     let (orm, raw) = runtime.block_on(async { (async_orm(&path).await, async_raw(&path).await) });
     let counter = AtomicI64::new(0);
 
-    let mut g = c.benchmark_group("async/insert_single");
-    g.bench_function("baseline", |b| {
-        b.to_async(&runtime)
-            .iter(|| async { raw.call(|c| raw_insert(c, &book(1))).await.unwrap() });
-    });
-    g.bench_function("sqliter", |b| {
-        b.to_async(&runtime)
-            .iter(|| async { orm.insert(book(1)).await.unwrap() })
-    });
-    g.finish();
-
     let mut g = c.benchmark_group("async/get_by_pk");
     g.bench_function("baseline", |b| {
         b.to_async(&runtime).iter(|| async {
@@ -368,7 +357,7 @@ fn async_benches(c: &mut Criterion, dir: &Path) {
     let mut g = c.benchmark_group("async/select_filter");
     g.bench_function("baseline", |b| {
         b.to_async(&runtime)
-            .iter(|| async { raw.call(|c| raw_filter(c)).await.unwrap() })
+            .iter(|| async { raw.call(|c| raw_filter(c)).await.unwrap() });
     });
     let query = orm
         .select::<Book>()
@@ -378,14 +367,14 @@ fn async_benches(c: &mut Criterion, dir: &Path) {
         .limit(1000);
     g.bench_function("sqliter", |b| {
         b.to_async(&runtime)
-            .iter(|| async { query.fetch_all().await.unwrap() })
+            .iter(|| async { query.fetch_all().await.unwrap() });
     });
     g.finish();
 
     let mut g = c.benchmark_group("async/select_all");
     g.bench_function("baseline", |b| {
         b.to_async(&runtime)
-            .iter(|| async { raw.call(|c| raw_all(c)).await.unwrap() })
+            .iter(|| async { raw.call(|c| raw_all(c)).await.unwrap() });
     });
     g.bench_function("sqliter", |b| {
         b.to_async(&runtime)
@@ -412,7 +401,7 @@ fn async_benches(c: &mut Criterion, dir: &Path) {
     let mut g = c.benchmark_group("async/count");
     g.bench_function("baseline", |b| {
         b.to_async(&runtime)
-            .iter(|| async { raw.call(|c| raw_count(c)).await.unwrap() })
+            .iter(|| async { raw.call(|c| raw_count(c)).await.unwrap() });
     });
     g.bench_function("sqliter", |b| {
         b.to_async(&runtime).iter(|| async {
@@ -422,6 +411,17 @@ fn async_benches(c: &mut Criterion, dir: &Path) {
                 .await
                 .unwrap()
         });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("async/insert_single");
+    g.bench_function("baseline", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { raw.call(|c| raw_insert(c, &book(1))).await.unwrap() });
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { orm.insert(book(1)).await.unwrap() });
     });
     g.finish();
 
@@ -485,29 +485,40 @@ fn async_bulk_benches(c: &mut Criterion, runtime: &tokio::runtime::Runtime, dir:
         runtime.block_on(async { (async_orm(&bulk_path).await, async_raw(&bulk_path).await) });
     let mut g = c.benchmark_group("async/bulk_insert_10k");
     g.sample_size(10);
+    // Each iteration empties the table first, outside the timed part.
     g.bench_function("baseline", |b| {
-        b.to_async(runtime).iter_batched(
-            || {
-                runtime
-                    .block_on(bulk_raw.call(|c| c.execute_batch("DELETE FROM books")))
-                    .unwrap();
-                (0..BOOKS).map(book).collect::<Vec<_>>()
-            },
-            |books| async { bulk_raw.call(move |c| raw_bulk(c, &books)).await.unwrap() },
-            BatchSize::PerIteration,
-        );
+        b.to_async(runtime).iter_custom(|iters| {
+            let raw = bulk_raw.clone();
+            async move {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    raw.call(|c| c.execute_batch("DELETE FROM books"))
+                        .await
+                        .unwrap();
+                    let books: Vec<Book> = (0..BOOKS).map(book).collect();
+                    let start = Instant::now();
+                    raw.call(move |c| raw_bulk(c, &books)).await.unwrap();
+                    total += start.elapsed();
+                }
+                total
+            }
+        });
     });
     g.bench_function("sqliter", |b| {
-        b.to_async(runtime).iter_batched(
-            || {
-                runtime
-                    .block_on(bulk_orm.select::<Book>().delete())
-                    .unwrap();
-                (0..BOOKS).map(book).collect::<Vec<_>>()
-            },
-            |books| async { bulk_orm.bulk_insert(books).await.unwrap() },
-            BatchSize::PerIteration,
-        );
+        b.to_async(runtime).iter_custom(|iters| {
+            let orm = bulk_orm.clone();
+            async move {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    orm.select::<Book>().delete().await.unwrap();
+                    let books: Vec<Book> = (0..BOOKS).map(book).collect();
+                    let start = Instant::now();
+                    orm.bulk_insert(books).await.unwrap();
+                    total += start.elapsed();
+                }
+                total
+            }
+        });
     });
     g.finish();
 }
@@ -550,8 +561,9 @@ fn memory_report(dir: &Path) -> String {
 // ------------------------------------------------------------------ table
 
 fn median_ns(dir: &Path, group: &str, function: &str) -> Option<f64> {
+    // Criterion stores group "a/b" in directory "a_b".
     let file = dir
-        .join(group)
+        .join(group.replace('/', "_"))
         .join(function)
         .join("new")
         .join("estimates.json");

@@ -46,6 +46,7 @@ fn decode_error(
     }
 }
 
+#[inline]
 fn value_at<'r>(
     row: &'r Row<'_>,
     row_index: usize,

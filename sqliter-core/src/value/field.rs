@@ -25,9 +25,11 @@ pub trait SqlField: Sized {
     const NULLABLE: bool = false;
 
     /// The value to bind, borrowing from `self` where possible.
+    #[inline]
     fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError>;
 
     /// Read the value back from a column.
+    #[inline]
     fn from_sql_value(value: ValueRef<'_>, ctx: &DecodeContext) -> Result<Self, DecodeError>;
 }
 
@@ -38,6 +40,7 @@ pub(crate) fn wrong_type(expected: &'static str, found: ValueRef<'_>) -> DecodeE
     }
 }
 
+#[inline]
 pub(crate) fn decode_i64(value: ValueRef<'_>) -> Result<i64, DecodeError> {
     match value {
         ValueRef::Integer(i) => Ok(i),
@@ -49,9 +52,11 @@ macro_rules! small_int {
     ($($t:ty),*) => {$(
         impl SqlField for $t {
             const SQL_TYPE: SqlType = SqlType::Integer;
+            #[inline]
             fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
                 Ok(ToSqlOutput::from(i64::from(*self)))
             }
+            #[inline]
             fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
                 let i = decode_i64(value)?;
                 <$t>::try_from(i).map_err(|_| DecodeError::OutOfRange { value: i, target: stringify!($t) })
@@ -66,11 +71,13 @@ macro_rules! wide_int {
     ($($t:ty),*) => {$(
         impl SqlField for $t {
             const SQL_TYPE: SqlType = SqlType::Integer;
+            #[inline]
             fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
                 i64::try_from(*self)
                     .map(ToSqlOutput::from)
                     .map_err(|_| ValueError::OutOfRange(self.to_string()))
             }
+            #[inline]
             fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
                 let i = decode_i64(value)?;
                 <$t>::try_from(i).map_err(|_| DecodeError::OutOfRange { value: i, target: stringify!($t) })
@@ -82,9 +89,11 @@ wide_int!(u64, usize, isize);
 
 impl SqlField for i64 {
     const SQL_TYPE: SqlType = SqlType::Integer;
+    #[inline]
     fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
         Ok(ToSqlOutput::from(*self))
     }
+    #[inline]
     fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
         decode_i64(value)
     }
@@ -92,9 +101,11 @@ impl SqlField for i64 {
 
 impl SqlField for bool {
     const SQL_TYPE: SqlType = SqlType::Integer;
+    #[inline]
     fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
         Ok(ToSqlOutput::from(i64::from(*self)))
     }
+    #[inline]
     fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
         match decode_i64(value)? {
             0 => Ok(false),
@@ -118,12 +129,14 @@ fn decode_f64(value: ValueRef<'_>) -> Result<f64, DecodeError> {
 
 impl SqlField for f64 {
     const SQL_TYPE: SqlType = SqlType::Real;
+    #[inline]
     fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
         if self.is_nan() {
             return Err(ValueError::NaN);
         }
         Ok(ToSqlOutput::from(*self))
     }
+    #[inline]
     fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
         decode_f64(value)
     }
@@ -131,12 +144,14 @@ impl SqlField for f64 {
 
 impl SqlField for f32 {
     const SQL_TYPE: SqlType = SqlType::Real;
+    #[inline]
     fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
         if self.is_nan() {
             return Err(ValueError::NaN);
         }
         Ok(ToSqlOutput::from(f64::from(*self)))
     }
+    #[inline]
     fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
         #[allow(clippy::cast_possible_truncation)]
         decode_f64(value).map(|f| f as f32)
@@ -145,9 +160,11 @@ impl SqlField for f32 {
 
 impl SqlField for String {
     const SQL_TYPE: SqlType = SqlType::Text;
+    #[inline]
     fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
         Ok(ToSqlOutput::Borrowed(ValueRef::Text(self.as_bytes())))
     }
+    #[inline]
     fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
         match value {
             ValueRef::Text(t) => std::str::from_utf8(t)
@@ -160,9 +177,11 @@ impl SqlField for String {
 
 impl SqlField for Vec<u8> {
     const SQL_TYPE: SqlType = SqlType::Blob;
+    #[inline]
     fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
         Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self)))
     }
+    #[inline]
     fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
         match value {
             ValueRef::Blob(b) => Ok(b.to_vec()),
@@ -174,12 +193,14 @@ impl SqlField for Vec<u8> {
 impl<T: SqlField> SqlField for Option<T> {
     const SQL_TYPE: SqlType = T::SQL_TYPE;
     const NULLABLE: bool = true;
+    #[inline]
     fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
         match self {
             Some(v) => v.to_sql_output(),
             None => Ok(ToSqlOutput::Borrowed(ValueRef::Null)),
         }
     }
+    #[inline]
     fn from_sql_value(value: ValueRef<'_>, ctx: &DecodeContext) -> Result<Self, DecodeError> {
         match value {
             ValueRef::Null => Ok(None),
