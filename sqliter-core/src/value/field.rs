@@ -25,11 +25,9 @@ pub trait SqlField: Sized {
     const NULLABLE: bool = false;
 
     /// The value to bind, borrowing from `self` where possible.
-    #[inline]
     fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError>;
 
     /// Read the value back from a column.
-    #[inline]
     fn from_sql_value(value: ValueRef<'_>, ctx: &DecodeContext) -> Result<Self, DecodeError>;
 }
 
