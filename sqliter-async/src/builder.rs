@@ -2,7 +2,9 @@
 
 use std::marker::PhantomData;
 
-use sqliter_core::query::{exec, Assignment, QueryChain, QuerySpec};
+use sqliter_core::cache::Cacheable;
+use sqliter_core::query::exec::{self, Lookup};
+use sqliter_core::query::{Assignment, QueryChain, QuerySpec, Terminal};
 use sqliter_core::{DbModel, Result, Session};
 
 use crate::db::AsyncSqliterDB;
@@ -55,34 +57,64 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
         self.db.run(move |s| f(s, &spec)).await
     }
 
+    /// Answer from the cache when it can (no round trip), else run `f` on
+    /// the database thread and keep its answer there.
+    async fn cached<T>(
+        &self,
+        terminal: Terminal,
+        f: fn(&Session<'_>, &QuerySpec) -> Result<T>,
+    ) -> Result<T>
+    where
+        T: Cacheable,
+    {
+        if let Some(error) = self.spec.error() {
+            return Err(error.clone());
+        }
+        let table = self.spec.table().table_name;
+        let settings = &self.db.shared.settings;
+        match exec::lookup(
+            settings,
+            table,
+            exec::query_key(settings, &self.spec, terminal),
+        ) {
+            Lookup::Hit(value) => Ok(value),
+            Lookup::Miss(key) => {
+                let spec = self.spec.clone();
+                self.db
+                    .run(move |s| exec::answer(s, table, key, spec.cache_ttl(), || f(s, &spec)))
+                    .await
+            }
+        }
+    }
+
     /// Every matching row.
     pub async fn fetch_all(&self) -> Result<Vec<M>> {
-        self.run(exec::fetch_all).await
+        self.cached(Terminal::All, exec::fetch_all).await
     }
 
     /// The first matching row, or `None`.
     pub async fn fetch_one(&self) -> Result<Option<M>> {
-        self.run(exec::fetch_first).await
+        self.cached(Terminal::First, exec::fetch_first).await
     }
 
     /// The first matching row in the query's order, or `None`.
     pub async fn fetch_first(&self) -> Result<Option<M>> {
-        self.run(exec::fetch_first).await
+        self.cached(Terminal::First, exec::fetch_first).await
     }
 
     /// The last matching row in the query's order, or `None`.
     pub async fn fetch_last(&self) -> Result<Option<M>> {
-        self.run(exec::fetch_last).await
+        self.cached(Terminal::Last, exec::fetch_last).await
     }
 
     /// How many rows `fetch_all` would return.
     pub async fn count(&self) -> Result<u64> {
-        self.run(exec::count).await
+        self.cached(Terminal::Count, exec::count).await
     }
 
     /// Whether `fetch_all` would return any row.
     pub async fn exists(&self) -> Result<bool> {
-        self.run(exec::exists).await
+        self.cached(Terminal::Exists, exec::exists).await
     }
 
     /// Set fields on every matching row; returns the rows changed.

@@ -4,8 +4,13 @@ use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use sqliter_core::cache::{CacheStats, Cacheable};
 use sqliter_core::engine;
+use sqliter_core::query::exec::{self, Lookup};
 use sqliter_core::query::{Assignment, Param, QueryChain};
+use sqliter_core::GetOptions;
 use sqliter_core::{
     CreateTableOptions, DbModel, DbOptions, Error, InsertOptions, Logger, Result, Session,
 };
@@ -116,6 +121,7 @@ impl AsyncSqliterDB {
     pub async fn close(&self) -> Result<()> {
         let _exclusive = self.shared.gate.write().await;
         self.shared.tx_depth.store(0, Ordering::SeqCst);
+        self.shared.settings.cache.reset();
         match self.shared.take() {
             Some(conn) => conn.close().await.map_err(|e| match e {
                 tokio_rusqlite::Error::Close((_, source)) => Error::DatabaseConnection {
@@ -302,9 +308,62 @@ impl AsyncSqliterDB {
             .await
     }
 
-    /// The record with primary key `pk`, or `None`.
+    /// The record with primary key `pk`, or `None` (through the cache when
+    /// it is on: a hit costs no round trip).
     pub async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>> {
-        self.run(move |s| engine::get(s, pk)).await
+        self.get_with(pk, GetOptions::default()).await
+    }
+
+    /// [`get`](Self::get) with `bypass_cache` / `cache_ttl`.
+    pub async fn get_with<M: DbModel>(&self, pk: i64, options: GetOptions) -> Result<Option<M>> {
+        let table = M::META.table_name;
+        let settings = &self.shared.settings;
+        match exec::lookup(settings, table, engine::pk_key(settings, pk, options)) {
+            Lookup::Hit(found) => Ok(found),
+            Lookup::Miss(key) => {
+                let ttl = options.cache_ttl;
+                self.run(move |s| exec::answer(s, table, key, ttl, || engine::get(s, pk)))
+                    .await
+            }
+        }
+    }
+
+    /// A value kept with [`cache_set`](Self::cache_set) under `table` and
+    /// `key`, if still live (counts as a cache look-up).
+    pub fn cache_get<T: Cacheable>(&self, table: &str, key: &str) -> Option<T> {
+        self.shared.settings.cache.get(table, key)
+    }
+
+    /// Keep a value in the cache under `table` and `key`, for `ttl` or the
+    /// default TTL. A no-op when the cache is off.
+    pub fn cache_set<T: Cacheable>(
+        &self,
+        table: &str,
+        key: &str,
+        value: &T,
+        ttl: Option<Duration>,
+    ) {
+        self.shared.settings.cache.set(table, key, value, ttl);
+    }
+
+    /// Drop every cached answer of `table`.
+    pub fn invalidate_table_cache(&self, table: &str) {
+        self.shared.settings.cache.lock().invalidate_table(table);
+    }
+
+    /// Drop every cached answer (statistics are kept).
+    pub fn clear_cache(&self) {
+        self.shared.settings.cache.lock().clear();
+    }
+
+    /// Zero the cache statistics (entries are kept).
+    pub fn reset_cache_stats(&self) {
+        self.shared.settings.cache.lock().reset_stats();
+    }
+
+    /// Cache hits, misses, total and hit rate.
+    pub fn get_cache_stats(&self) -> CacheStats {
+        self.shared.settings.cache.lock().stats()
     }
 
     /// Save every field of a stored record and bump its `updated_at` (set

@@ -35,8 +35,9 @@ pub use db::AsyncSqliterDB;
 pub use transaction::AsyncTransaction;
 
 pub use sqliter_core::{
-    query, Assignment, Column, CreateTableOptions, DbModel, DbOptions, DecodeError, Error, Filter,
-    InsertOptions, Logger, OrderKey, Param, QueryChain, Result, TextColumn, Value, ValueError,
+    cache, query, Assignment, CacheStats, Column, CreateTableOptions, DbModel, DbOptions,
+    DecodeError, Error, Filter, GetOptions, InsertOptions, Logger, OrderKey, Param, QueryChain,
+    Result, TextColumn, Value, ValueError,
 };
 pub use tokio_rusqlite;
 

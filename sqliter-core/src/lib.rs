@@ -56,6 +56,7 @@
 #[allow(unused_extern_crates)]
 extern crate self as sqliter_core;
 
+pub mod cache;
 mod db;
 mod error;
 mod model;
@@ -65,6 +66,7 @@ mod schema;
 mod session;
 mod value;
 
+pub use cache::CacheStats;
 pub use db::{configure_connection, DbOptions, Logger, Settings, SqliterDB, Transaction};
 pub use error::{DecodeError, Error, Result, ValueError};
 pub use model::{
@@ -73,7 +75,7 @@ pub use model::{
 pub use query::{
     Assignment, Column, Filter, OrderKey, Param, QueryBuilder, QueryChain, QuerySpec, TextColumn,
 };
-pub use record::InsertOptions;
+pub use record::{GetOptions, InsertOptions};
 pub use schema::{create_table_sql, index_sqls, CreateTableOptions};
 pub use session::{transaction_begin_sql, transaction_end_sql, Session};
 pub use sqliter_derive::DbModel;
@@ -90,7 +92,7 @@ pub mod prelude {
 /// The engine's single-record and schema operations on a [`Session`], for
 /// the async door and other front ends.
 pub mod engine {
-    pub use crate::record::{bulk_insert, delete, get, insert, update};
+    pub use crate::record::{bulk_insert, delete, get, insert, pk_key, update};
     pub use crate::schema::{create_table, drop_all_tables, drop_table, table_names};
 }
 
@@ -103,7 +105,10 @@ pub mod __private {
     };
     pub use crate::query::Column;
     pub use crate::record::{bind_field, decode_field, decode_pk, decode_timestamp, ModelSql};
-    pub use crate::record::{check_field, unselected, Probe, ViaDefault, ViaNoDefault};
+    pub use crate::record::{
+        check_field, unselected, Probe, ViaClone, ViaDefault, ViaHeapSize, ViaNoClone,
+        ViaNoDefault, ViaNoHeapSize,
+    };
     pub use crate::value::{
         Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,
     };

@@ -149,7 +149,11 @@ impl Session<'_> {
     /// Commit or roll back scoped transaction `level`.
     pub fn end_transaction(&self, level: u32, commit: bool) -> Result<()> {
         let sql = transaction_end_sql(level, commit);
-        self.execute_batch(&sql).map_err(|e| sql_error(&sql, e))
+        let result = self.execute_batch(&sql).map_err(|e| sql_error(&sql, e));
+        if !commit {
+            self.settings.cache.lock().clear();
+        }
+        result
     }
 
     /// Commit or roll back the implicit transaction `auto_commit = false`
@@ -159,7 +163,72 @@ impl Session<'_> {
             return Ok(());
         }
         let sql = if commit { "COMMIT" } else { "ROLLBACK" };
-        self.execute_batch(sql).map_err(|e| sql_error(sql, e))
+        let result = self.execute_batch(sql).map_err(|e| sql_error(sql, e));
+        if !commit {
+            self.settings.cache.lock().clear();
+        }
+        result
+    }
+
+    /// Drop the cached answers a write to `table` may have changed: the
+    /// table's own and, when the write can cascade (deletes), those of every
+    /// table whose foreign keys cascade from it, transitively.
+    pub(crate) fn invalidate(&self, table: &str, cascade: bool) {
+        let cache = &self.settings.cache;
+        {
+            let mut c = cache.lock();
+            if !c.enabled() || c.is_empty() {
+                return;
+            }
+            if !cascade {
+                c.invalidate_table(table);
+                return;
+            }
+        }
+        let known = cache.lock().dependents.is_some();
+        // If SQLite cannot tell, forget everything rather than risk a stale
+        // answer.
+        let graph = if known {
+            None
+        } else {
+            Some(self.cascade_graph())
+        };
+        let mut c = cache.lock();
+        match graph {
+            Some(Err(_)) => c.clear(),
+            Some(Ok(graph)) => c.dependents = Some(graph),
+            None => {}
+        }
+        for reached in c.closure_of(table) {
+            c.invalidate_table(&reached);
+        }
+    }
+
+    /// The schema changed: forget the cascade graph, and `emptied`'s entries.
+    pub(crate) fn schema_changed(&self, emptied: Option<&str>) {
+        let mut c = self.settings.cache.lock();
+        c.dependents = None;
+        if let Some(table) = emptied {
+            c.invalidate_table(table);
+        }
+    }
+
+    /// Parent table → child tables whose foreign keys act on it (`CASCADE`,
+    /// `SET NULL`, `SET DEFAULT`), read from SQLite.
+    fn cascade_graph(&self) -> rusqlite::Result<std::collections::HashMap<String, Vec<String>>> {
+        const SQL: &str = "SELECT m.name, p.\"table\" FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS p \
+             WHERE m.type = 'table' AND (p.on_delete IN ('CASCADE', 'SET NULL', 'SET DEFAULT') \
+             OR p.on_update IN ('CASCADE', 'SET NULL', 'SET DEFAULT'))";
+        let mut stmt = self.conn.prepare_cached(SQL)?;
+        let mut graph: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let child: String = row.get(0)?;
+            let parent: String = row.get(1)?;
+            graph.entry(parent).or_default().push(child);
+        }
+        Ok(graph)
     }
 }
 

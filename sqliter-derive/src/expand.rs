@@ -86,6 +86,8 @@ fn fallback(krate: &TokenStream, ident: &Ident) -> TokenStream {
                 fn bind_data(&self, _: &mut __sq::Statement<'_>, _: usize) -> __sq::Result<()> { ::core::unreachable!() }
                 fn from_row(_: &__sq::Row<'_>, _: &__sq::RowLayout, _: &__sq::DecodeContext) -> __sq::Result<Self> { ::core::unreachable!() }
                 fn model_sql() -> &'static __sq::ModelSql { ::core::unreachable!() }
+                fn cache_clone(&self) -> ::core::option::Option<Self> { ::core::unreachable!() }
+                fn size_estimate(&self) -> usize { ::core::unreachable!() }
             }
         };
     }
@@ -277,6 +279,8 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
     );
     let pk_ident = model.reserved(Reserved::Pk).map(|f| f.ident);
     let columns = column_handles(model, &data);
+    let heap_types = data.iter().map(|d| d.field.ty);
+    let heap_fields = data.iter().map(|d| d.field.ident);
 
     quote! {
         const _: () = {
@@ -320,6 +324,18 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
 
                 fn model_sql() -> &'static __sq::ModelSql {
                     __sq::model_sql(&__SQLITER_SQL, Self::META)
+                }
+
+                fn cache_clone(&self) -> ::core::option::Option<Self> {
+                    #[allow(unused_imports)]
+                    use __sq::{ViaClone as _, ViaNoClone as _};
+                    (&&__sq::Probe::<Self>::NEW).probe_clone(self)
+                }
+
+                fn size_estimate(&self) -> usize {
+                    #[allow(unused_imports)]
+                    use __sq::{ViaHeapSize as _, ViaNoHeapSize as _};
+                    ::core::mem::size_of::<Self>() #(+ (&&__sq::Probe::<#heap_types>::NEW).probe_heap_size(&self.#heap_fields))*
                 }
             }
 

@@ -11,9 +11,13 @@ use std::cell::{Cell, RefCell};
 use rusqlite::Connection;
 
 use crate::error::{Error, Result};
+use std::time::Duration;
+
+use crate::cache::{CacheStats, Cacheable};
 use crate::model::DbModel;
+use crate::query::exec::{self, Lookup};
 use crate::query::{Assignment, Param, QueryBuilder, QueryChain};
-use crate::record::{self, InsertOptions};
+use crate::record::{self, GetOptions, InsertOptions};
 use crate::schema::{self, CreateTableOptions};
 use crate::session::Session;
 
@@ -94,6 +98,10 @@ impl SqliterDB {
         f(&Session::new(conn, &self.settings))
     }
 
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// Run `f` with the underlying rusqlite connection (for raw SQL).
     ///
     /// ```
@@ -128,6 +136,7 @@ impl SqliterDB {
             .map_err(|_| Error::Transaction("the connection is in use".into()))?
             .take();
         self.tx_depth.set(0);
+        self.settings.cache.reset();
         match conn {
             Some(conn) => conn
                 .close()
@@ -255,9 +264,63 @@ impl SqliterDB {
         self.with_session(|s| record::bulk_insert(s, records, options))
     }
 
-    /// The record with primary key `pk`, or `None`.
+    /// The record with primary key `pk`, or `None` (through the cache when
+    /// it is on; `None` answers are cached too).
     pub fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>> {
-        self.with_session(|s| record::get(s, pk))
+        self.get_with(pk, GetOptions::default())
+    }
+
+    /// [`get`](Self::get) with `bypass_cache` / `cache_ttl`.
+    pub fn get_with<M: DbModel>(&self, pk: i64, options: GetOptions) -> Result<Option<M>> {
+        let table = M::META.table_name;
+        match exec::lookup(
+            &self.settings,
+            table,
+            record::pk_key(&self.settings, pk, options),
+        ) {
+            Lookup::Hit(found) => Ok(found),
+            Lookup::Miss(key) => self.with_session(|s| {
+                exec::answer(s, table, key, options.cache_ttl, || record::get(s, pk))
+            }),
+        }
+    }
+
+    /// A value kept with [`cache_set`](Self::cache_set) under `table` and
+    /// `key`, if still live (counts as a cache look-up).
+    pub fn cache_get<T: Cacheable>(&self, table: &str, key: &str) -> Option<T> {
+        self.settings.cache.get(table, key)
+    }
+
+    /// Keep a value in the cache under `table` and `key`, for `ttl` or the
+    /// default TTL. A no-op when the cache is off.
+    pub fn cache_set<T: Cacheable>(
+        &self,
+        table: &str,
+        key: &str,
+        value: &T,
+        ttl: Option<Duration>,
+    ) {
+        self.settings.cache.set(table, key, value, ttl);
+    }
+
+    /// Drop every cached answer of `table`.
+    pub fn invalidate_table_cache(&self, table: &str) {
+        self.settings.cache.lock().invalidate_table(table);
+    }
+
+    /// Drop every cached answer (statistics are kept).
+    pub fn clear_cache(&self) {
+        self.settings.cache.lock().clear();
+    }
+
+    /// Zero the cache statistics (entries are kept).
+    pub fn reset_cache_stats(&self) {
+        self.settings.cache.lock().reset_stats();
+    }
+
+    /// Cache hits, misses, total and hit rate.
+    pub fn get_cache_stats(&self) -> CacheStats {
+        self.settings.cache.lock().stats()
     }
 
     /// Save every field of a stored record and bump its `updated_at`;

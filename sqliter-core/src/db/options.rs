@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+use crate::cache::{CacheConfig, Clock, SharedCache, SystemClock};
 use crate::error::{Error, Result};
 
 /// A hook that receives every SQL statement logged with `debug = true`.
@@ -45,7 +46,7 @@ impl fmt::Debug for Logger {
 /// ```
 // The flags are upstream's constructor arguments, kept one-to-one.
 #[allow(clippy::struct_excessive_bools)]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DbOptions {
     /// The database file; `":memory:"` means an in-memory database.
     pub db_filename: Option<String>,
@@ -64,6 +65,18 @@ pub struct DbOptions {
     /// Read `DateTime<FixedOffset>` fields in the local time zone (default
     /// true) rather than UTC.
     pub return_local_time: bool,
+    /// Cache query results (default false).
+    pub cache_enabled: bool,
+    /// Entries kept per table (default 1000; 0 is refused).
+    pub cache_max_size: usize,
+    /// How long entries live by default (default: until invalidated).
+    pub cache_ttl: Option<Duration>,
+    /// Estimated memory kept per table, in MiB (default: no cap; 0 is
+    /// refused).
+    pub cache_max_memory_mb: Option<usize>,
+    /// The cache's clock (default: the system's); tests use a
+    /// [`ManualClock`](crate::cache::ManualClock).
+    pub cache_clock: Option<Arc<dyn Clock>>,
 }
 
 impl Default for DbOptions {
@@ -76,6 +89,11 @@ impl Default for DbOptions {
             logger: None,
             reset: false,
             return_local_time: true,
+            cache_enabled: false,
+            cache_max_size: 1000,
+            cache_ttl: None,
+            cache_max_memory_mb: None,
+            cache_clock: None,
         }
     }
 }
@@ -127,6 +145,36 @@ impl DbOptions {
         self
     }
 
+    /// Turn the query cache on.
+    pub fn cache(mut self, on: bool) -> Self {
+        self.cache_enabled = on;
+        self
+    }
+
+    /// Set `cache_max_size`.
+    pub fn cache_max_size(mut self, entries: usize) -> Self {
+        self.cache_max_size = entries;
+        self
+    }
+
+    /// Set the default `cache_ttl`.
+    pub fn cache_ttl(mut self, ttl: Duration) -> Self {
+        self.cache_ttl = Some(ttl);
+        self
+    }
+
+    /// Set `cache_max_memory_mb`.
+    pub fn cache_max_memory_mb(mut self, mib: usize) -> Self {
+        self.cache_max_memory_mb = Some(mib);
+        self
+    }
+
+    /// Set the cache's clock.
+    pub fn cache_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.cache_clock = Some(Arc::new(clock));
+        self
+    }
+
     /// Check the options and turn them into settings.
     pub fn into_settings(self) -> Result<Settings> {
         let memory = self.memory || self.db_filename.as_deref() == Some(":memory:");
@@ -139,12 +187,29 @@ impl DbOptions {
                 ))
             }
         };
+        let max_size = std::num::NonZeroUsize::new(self.cache_max_size)
+            .ok_or_else(|| Error::InvalidOptions("cache_max_size must be greater than 0".into()))?;
+        if self.cache_max_memory_mb == Some(0) {
+            return Err(Error::InvalidOptions(
+                "cache_max_memory_mb must be greater than 0".into(),
+            ));
+        }
+        let cache = SharedCache::new(CacheConfig {
+            enabled: self.cache_enabled,
+            max_size,
+            ttl: self.cache_ttl,
+            max_memory: self
+                .cache_max_memory_mb
+                .map(|mib| mib.saturating_mul(1024 * 1024)),
+            clock: self.cache_clock.unwrap_or_else(|| Arc::new(SystemClock)),
+        });
         Ok(Settings {
             filename,
             auto_commit: self.auto_commit,
             debug: self.debug,
             logger: self.logger,
             return_local_time: self.return_local_time,
+            cache,
         })
     }
 }
@@ -162,6 +227,8 @@ pub struct Settings {
     pub logger: Option<Logger>,
     /// See [`DbOptions::return_local_time`].
     pub return_local_time: bool,
+    /// The query cache (shared by every clone of the database).
+    pub cache: SharedCache,
 }
 
 /// How long a statement waits for another connection's lock.
@@ -223,4 +290,22 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
+}
+
+impl fmt::Debug for DbOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbOptions")
+            .field("db_filename", &self.db_filename)
+            .field("memory", &self.memory)
+            .field("auto_commit", &self.auto_commit)
+            .field("debug", &self.debug)
+            .field("logger", &self.logger)
+            .field("reset", &self.reset)
+            .field("return_local_time", &self.return_local_time)
+            .field("cache_enabled", &self.cache_enabled)
+            .field("cache_max_size", &self.cache_max_size)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("cache_max_memory_mb", &self.cache_max_memory_mb)
+            .finish_non_exhaustive()
+    }
 }

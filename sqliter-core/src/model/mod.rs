@@ -51,4 +51,11 @@ pub trait DbModel: Sized + Send + 'static {
     #[doc(hidden)]
     /// The model's SQL text, built once from [`Self::META`].
     fn model_sql() -> &'static ModelSql;
+
+    /// A copy for the query cache: `Some` when the model is `Clone` (the
+    /// derive decides), `None` otherwise, so such models are not cached.
+    fn cache_clone(&self) -> Option<Self>;
+
+    /// Estimated bytes of the record, for the cache's memory cap.
+    fn size_estimate(&self) -> usize;
 }

@@ -3,9 +3,11 @@
 use std::marker::PhantomData;
 
 use super::chain::QueryChain;
-use super::exec;
+use super::exec::{self, Lookup};
 use super::filter::Assignment;
 use super::spec::QuerySpec;
+use super::spec::Terminal;
+use crate::cache::Cacheable;
 use crate::db::SqliterDB;
 use crate::error::Result;
 use crate::model::DbModel;
@@ -75,36 +77,59 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
         self.db.with_session(|s| f(s, &self.spec))
     }
 
+    /// Answer from the cache when it can, else run `f` and keep its answer.
+    fn cached<T: Cacheable>(
+        &self,
+        terminal: Terminal,
+        f: fn(&Session<'_>, &QuerySpec) -> Result<T>,
+    ) -> Result<T> {
+        if let Some(error) = &self.spec.error {
+            return Err(error.clone());
+        }
+        let table = self.spec.table.table_name;
+        let settings = self.db.settings();
+        match exec::lookup(
+            settings,
+            table,
+            exec::query_key(settings, &self.spec, terminal),
+        ) {
+            Lookup::Hit(value) => Ok(value),
+            Lookup::Miss(key) => self.db.with_session(|s| {
+                exec::answer(s, table, key, self.spec.cache_ttl, || f(s, &self.spec))
+            }),
+        }
+    }
+
     /// Every matching row.
     pub fn fetch_all(&self) -> Result<Vec<M>> {
-        self.run(exec::fetch_all)
+        self.cached(Terminal::All, exec::fetch_all)
     }
 
     /// The first matching row, or `None`.
     pub fn fetch_one(&self) -> Result<Option<M>> {
-        self.run(exec::fetch_first)
+        self.cached(Terminal::First, exec::fetch_first)
     }
 
     /// The first matching row in the query's order, or `None` (same as
     /// `fetch_one`; both run with `LIMIT 1`).
     pub fn fetch_first(&self) -> Result<Option<M>> {
-        self.run(exec::fetch_first)
+        self.cached(Terminal::First, exec::fetch_first)
     }
 
     /// The last matching row in the query's order (primary-key order by
     /// default), or `None`. The builder is left unchanged.
     pub fn fetch_last(&self) -> Result<Option<M>> {
-        self.run(exec::fetch_last)
+        self.cached(Terminal::Last, exec::fetch_last)
     }
 
     /// How many rows `fetch_all` would return (limit and offset included).
     pub fn count(&self) -> Result<u64> {
-        self.run(exec::count)
+        self.cached(Terminal::Count, exec::count)
     }
 
     /// Whether `fetch_all` would return any row.
     pub fn exists(&self) -> Result<bool> {
-        self.run(exec::exists)
+        self.cached(Terminal::Exists, exec::exists)
     }
 
     /// Set fields on every matching row (order, limit and offset do not

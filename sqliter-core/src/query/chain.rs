@@ -147,6 +147,18 @@ pub trait QueryChain: Sized {
     fn only(self, field: &str) -> Self {
         self.fields([field])
     }
+
+    /// Neither read this query's answer from the cache nor store it.
+    fn bypass_cache(mut self) -> Self {
+        self.spec_mut().bypass_cache = true;
+        self
+    }
+
+    /// Keep this query's cached answer for `ttl` (instead of the default).
+    fn cache_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.spec_mut().cache_ttl = Some(ttl);
+        self
+    }
 }
 
 fn push(spec: &mut QuerySpec, condition: Result<super::filter::Condition, Error>) {

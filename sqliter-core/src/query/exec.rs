@@ -7,11 +7,60 @@ use super::chain::user_updatable;
 use super::filter::Assignment;
 use super::param::Param;
 use super::spec::QuerySpec;
+use super::spec::Terminal;
 use super::sql::{build, Mode};
+use crate::cache::{CacheKey, Cacheable};
+use crate::db::Settings;
 use crate::error::{classify, Error, Operation, Result};
 use crate::model::{ColumnKind, DbModel, RowLayout};
 use crate::session::{unix_now, Session};
 use crate::value::Value;
+use std::time::Duration;
+
+/// The outcome of looking an answer up, before any round trip.
+#[derive(Debug)]
+pub enum Lookup<T> {
+    /// Answered from the cache.
+    Hit(T),
+    /// Not cached: compute it with [`answer`], passing the key on.
+    Miss(Option<CacheKey>),
+}
+
+/// Look `key`'s answer up (counting a hit or miss); `None` when the cache
+/// is off or the caller bypasses it.
+pub fn lookup<T: Cacheable>(settings: &Settings, table: &str, key: Option<CacheKey>) -> Lookup<T> {
+    match key {
+        Some(key) => match settings.cache.lock().get(table, &key) {
+            Some(hit) => Lookup::Hit(hit),
+            None => Lookup::Miss(Some(key)),
+        },
+        None => Lookup::Miss(None),
+    }
+}
+
+/// The key of `spec` answered by `terminal`, if the answer may be cached.
+pub fn query_key(settings: &Settings, spec: &QuerySpec, terminal: Terminal) -> Option<CacheKey> {
+    (!spec.bypass_cache && settings.cache.lock().enabled()).then(|| CacheKey::query(spec, terminal))
+}
+
+/// Compute an answer on the connection's thread and keep it under `key`
+/// right away, before any other statement can change the table. Nothing is
+/// kept while a transaction is open: the answer may hold uncommitted rows.
+pub fn answer<T: Cacheable>(
+    session: &Session<'_>,
+    table: &str,
+    key: Option<CacheKey>,
+    ttl: Option<Duration>,
+    compute: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let value = compute()?;
+    if let Some(key) = key {
+        if session.conn.is_autocommit() {
+            session.settings.cache.lock().set(table, key, &value, ttl);
+        }
+    }
+    Ok(value)
+}
 
 fn prepare<'s>(
     session: &'s Session<'_>,
@@ -117,6 +166,7 @@ pub fn delete(session: &Session<'_>, spec: &QuerySpec) -> Result<u64> {
     let n = stmt
         .raw_execute()
         .map_err(|e| classify(Operation::Delete, table, e))?;
+    session.invalidate(table, true);
     Ok(n as u64)
 }
 
@@ -206,5 +256,6 @@ pub fn update(
     let n = stmt
         .raw_execute()
         .map_err(|e| classify(Operation::Update, table, e))?;
+    session.invalidate(table, false);
     Ok(n as u64)
 }

@@ -12,6 +12,7 @@ mod sql;
 
 pub use builder::QueryBuilder;
 pub use chain::QueryChain;
+pub(crate) use filter::Operand;
 pub use filter::{fold, Assignment, Column, Condition, Filter, Op, OrderKey, TextColumn};
 pub use param::{Param, Scalar};
-pub use spec::{Order, QuerySpec};
+pub use spec::{Order, QuerySpec, Terminal};

@@ -26,6 +26,26 @@ pub struct QuerySpec {
     /// Selected columns in table order, pk first; `None` selects all.
     pub(crate) projection: Option<Vec<usize>>,
     pub(crate) error: Option<Error>,
+    /// Skip the cache for lookup and store.
+    pub(crate) bypass_cache: bool,
+    /// Time to live of entries this query stores.
+    pub(crate) cache_ttl: Option<std::time::Duration>,
+}
+
+/// The terminal method a cached answer belongs to (part of its key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Terminal {
+    /// `fetch_all`.
+    All,
+    /// `fetch_one` / `fetch_first`.
+    First,
+    /// `fetch_last`.
+    Last,
+    /// `count`.
+    Count,
+    /// `exists`.
+    Exists,
 }
 
 impl QuerySpec {
@@ -39,6 +59,8 @@ impl QuerySpec {
             offset: None,
             projection: None,
             error: None,
+            bypass_cache: false,
+            cache_ttl: None,
         }
     }
 
@@ -57,6 +79,11 @@ impl QuerySpec {
     /// The error a chain method recorded, if any.
     pub fn error(&self) -> Option<&Error> {
         self.error.as_ref()
+    }
+
+    /// The time to live this query gives the answers it caches.
+    pub fn cache_ttl(&self) -> Option<std::time::Duration> {
+        self.cache_ttl
     }
 
     /// The table queried.

@@ -145,6 +145,54 @@ impl<T> ViaNoDefault<T> for Probe<T> {
     }
 }
 
+/// Chosen when the probed type is `Clone`.
+pub trait ViaClone<T> {
+    /// A clone.
+    fn probe_clone(&self, value: &T) -> Option<T>;
+}
+
+impl<T: Clone> ViaClone<T> for &Probe<T> {
+    fn probe_clone(&self, value: &T) -> Option<T> {
+        Some(value.clone())
+    }
+}
+
+/// Chosen when it is not.
+pub trait ViaNoClone<T> {
+    /// No clone.
+    fn probe_clone(&self, value: &T) -> Option<T>;
+}
+
+impl<T> ViaNoClone<T> for Probe<T> {
+    fn probe_clone(&self, _: &T) -> Option<T> {
+        None
+    }
+}
+
+/// Chosen when the probed type knows its heap size.
+pub trait ViaHeapSize<T> {
+    /// Heap bytes owned.
+    fn probe_heap_size(&self, value: &T) -> usize;
+}
+
+impl<T: crate::cache::HeapSize> ViaHeapSize<T> for &Probe<T> {
+    fn probe_heap_size(&self, value: &T) -> usize {
+        value.heap_size()
+    }
+}
+
+/// Chosen when it does not (a user JSON type): counted as its inline size.
+pub trait ViaNoHeapSize<T> {
+    /// Zero heap bytes.
+    fn probe_heap_size(&self, value: &T) -> usize;
+}
+
+impl<T> ViaNoHeapSize<T> for Probe<T> {
+    fn probe_heap_size(&self, _: &T) -> usize {
+        0
+    }
+}
+
 /// The value of an unselected field, or an error naming it.
 pub fn unselected<T>(value: Option<T>, meta: &'static TableMeta, column: usize) -> Result<T> {
     value.ok_or_else(|| {

@@ -9,7 +9,7 @@ mod sql;
 pub use decode::I64;
 pub use decode::{
     bind_field, check_field, decode_field, decode_pk, decode_timestamp, unselected, Probe,
-    ViaDefault, ViaNoDefault,
+    ViaClone, ViaDefault, ViaHeapSize, ViaNoClone, ViaNoDefault, ViaNoHeapSize,
 };
 pub use sql::ModelSql;
 
@@ -18,6 +18,25 @@ use rusqlite::CachedStatement;
 use crate::error::{classify, Error, Operation, Result};
 use crate::model::DbModel;
 use crate::session::{unix_now, Session};
+
+/// Options of `get`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GetOptions {
+    /// Neither read the answer from the cache nor store it.
+    pub bypass_cache: bool,
+    /// Keep the cached answer this long (instead of the default TTL).
+    pub cache_ttl: Option<std::time::Duration>,
+}
+
+/// The cache key of `get(pk)`, if the answer may be cached.
+pub fn pk_key(
+    settings: &crate::db::Settings,
+    pk: i64,
+    options: GetOptions,
+) -> Option<crate::cache::CacheKey> {
+    (!options.bypass_cache && settings.cache.lock().enabled())
+        .then(|| crate::cache::CacheKey::pk(pk))
+}
 
 /// Options of an insert.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -100,6 +119,7 @@ pub fn insert<M: DbModel>(
     session.begin_implicit()?;
     let (created, updated) = stamps(record, unix_now(), options);
     let pk = Inserter::new(session).insert(record, created, updated)?;
+    session.invalidate(M::META.table_name, false);
     record.set_pk(pk);
     record.set_created_at(created);
     record.set_updated_at(updated);
@@ -131,6 +151,7 @@ pub fn bulk_insert<M: DbModel>(
             })
             .collect::<Result<Vec<_>>>()
     })?;
+    session.invalidate(M::META.table_name, false);
     for (record, (pk, created, updated)) in records.iter_mut().zip(assigned) {
         record.set_pk(pk);
         record.set_created_at(created);
@@ -182,6 +203,7 @@ pub fn update<M: DbModel>(session: &Session<'_>, record: &mut M) -> Result<()> {
             key: record.pk(),
         });
     }
+    session.invalidate(table, false);
     record.set_updated_at(now);
     Ok(())
 }
@@ -203,5 +225,6 @@ pub fn delete<M: DbModel>(session: &Session<'_>, pk: i64) -> Result<()> {
             key: pk,
         });
     }
+    session.invalidate(table, true);
     Ok(())
 }

@@ -94,7 +94,10 @@ pub fn create_table(
                 .map_err(|e| sql_error(&sql, e))?;
         }
         Ok(())
-    })
+    })?;
+    // A new table may add foreign keys; `force` also emptied the table.
+    session.schema_changed(options.force.then_some(table));
+    Ok(())
 }
 
 /// `DROP TABLE IF EXISTS`; dropping a missing table is not an error.
@@ -104,7 +107,9 @@ pub fn drop_table(session: &Session<'_>, table: &str) -> Result<()> {
         .map_err(|source| Error::TableDeletion {
             table: table.to_owned(),
             source: source.into(),
-        })
+        })?;
+    session.schema_changed(Some(table));
+    Ok(())
 }
 
 /// Drop every user table, whatever references what (upstream fails when a

@@ -1,0 +1,121 @@
+//! Cache keys: everything that changes an answer, in a canonical byte form
+//! (so values of any type, mixed in one query, make valid keys).
+
+use std::fmt;
+
+use crate::query::{QuerySpec, Terminal};
+use crate::value::Value;
+
+/// A cache key.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CacheKey(Vec<u8>);
+
+impl fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CacheKey({})", String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl CacheKey {
+    /// A user key for `cache_get` / `cache_set`.
+    pub fn user(key: &str) -> Self {
+        let mut bytes = b"user:".to_vec();
+        bytes.extend_from_slice(key.as_bytes());
+        Self(bytes)
+    }
+
+    /// The key of `get` by primary key (upstream's `"pk:<value>"`).
+    pub fn pk(pk: i64) -> Self {
+        Self(format!("pk:{pk}").into_bytes())
+    }
+
+    /// The key of a query answered by `terminal`.
+    pub fn query(spec: &QuerySpec, terminal: Terminal) -> Self {
+        let mut w = Writer(b"query:".to_vec());
+        w.byte(terminal as u8);
+        w.list(
+            spec.projection
+                .as_deref()
+                .unwrap_or(&[])
+                .iter()
+                .map(|&c| c as u64),
+            spec.projection.is_some(),
+        );
+        w.num(spec.conditions.len() as u64);
+        for c in &spec.conditions {
+            w.num(c.column as u64);
+            w.byte(c.op as u8);
+            match &c.operand {
+                crate::query::Operand::One(v) => {
+                    w.byte(b'1');
+                    w.value(v);
+                }
+                crate::query::Operand::List(items) => {
+                    w.byte(b'L');
+                    w.num(items.len() as u64);
+                    items.iter().for_each(|v| w.value(v));
+                }
+                crate::query::Operand::Flag(f) => {
+                    w.byte(b'F');
+                    w.byte(u8::from(*f));
+                }
+            }
+        }
+        w.num(spec.order.len() as u64);
+        for o in &spec.order {
+            w.num(o.column as u64);
+            w.byte(u8::from(o.descending));
+        }
+        w.opt(spec.limit);
+        w.opt(spec.offset);
+        Self(w.0)
+    }
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+    fn num(&mut self, n: u64) {
+        self.0.extend_from_slice(&n.to_le_bytes());
+    }
+    fn opt(&mut self, n: Option<i64>) {
+        match n {
+            Some(n) => {
+                self.byte(1);
+                self.0.extend_from_slice(&n.to_le_bytes());
+            }
+            None => self.byte(0),
+        }
+    }
+    fn list(&mut self, items: impl ExactSizeIterator<Item = u64>, present: bool) {
+        self.byte(u8::from(present));
+        self.num(items.len() as u64);
+        items.for_each(|i| self.num(i));
+    }
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Null => self.byte(b'N'),
+            Value::Integer(i) => {
+                self.byte(b'I');
+                self.0.extend_from_slice(&i.to_le_bytes());
+            }
+            Value::Real(f) => {
+                self.byte(b'R');
+                self.0.extend_from_slice(&f.to_bits().to_le_bytes());
+            }
+            Value::Text(s) => {
+                self.byte(b'T');
+                self.num(s.len() as u64);
+                self.0.extend_from_slice(s.as_bytes());
+            }
+            Value::Blob(b) => {
+                self.byte(b'B');
+                self.num(b.len() as u64);
+                self.0.extend_from_slice(b);
+            }
+        }
+    }
+}
