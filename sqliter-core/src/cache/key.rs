@@ -53,7 +53,9 @@ impl CacheKey {
                 crate::query::Operand::List(items) => {
                     w.byte(b'L');
                     w.num(items.len() as u64);
-                    items.iter().for_each(|v| w.value(v));
+                    for v in items {
+                        w.value(v);
+                    }
                 }
                 crate::query::Operand::Flag(f) => {
                     w.byte(b'F');
@@ -93,7 +95,9 @@ impl Writer {
     fn list(&mut self, items: impl ExactSizeIterator<Item = u64>, present: bool) {
         self.byte(u8::from(present));
         self.num(items.len() as u64);
-        items.for_each(|i| self.num(i));
+        for i in items {
+            self.num(i);
+        }
     }
     fn value(&mut self, v: &Value) {
         match v {
