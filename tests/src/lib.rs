@@ -6,7 +6,13 @@
 
 use sqliter_async::AsyncSqliterDB;
 use sqliter_core::query::{Assignment, Param, QueryChain};
-use sqliter_core::{CreateTableOptions, DbModel, DbOptions, InsertOptions, Result, SqliterDB};
+use std::time::Duration;
+
+use sqliter_core::cache::Cacheable;
+use sqliter_core::{
+    CacheStats, CreateTableOptions, DbModel, DbOptions, GetOptions, InsertOptions, Result,
+    SqliterDB,
+};
 
 /// A database door, seen through async methods (the sync door's simply
 /// never wait).
@@ -58,6 +64,16 @@ pub trait Door: Sized {
     fn is_memory(&self) -> bool;
     fn filename(&self) -> Option<&str>;
     fn db_filename(&self) -> &str;
+
+    async fn get_with<M: DbModel>(&self, pk: i64, options: GetOptions) -> Result<Option<M>>;
+    fn cache_get<T: Cacheable>(&self, table: &str, key: &str) -> Option<T>;
+    fn cache_set<T: Cacheable>(&self, table: &str, key: &str, value: &T, ttl: Option<Duration>);
+    fn invalidate_table_cache(&self, table: &str);
+    fn clear_cache(&self);
+    fn reset_cache_stats(&self);
+    fn get_cache_stats(&self) -> CacheStats;
+    /// Insert `record` inside a scoped transaction that then rolls back.
+    async fn insert_and_roll_back<M: DbModel>(&self, record: M);
 
     /// Run raw SQL on the door's own connection.
     async fn raw(&self, sql: &str);
@@ -169,6 +185,32 @@ impl Door for SqliterDB {
     fn db_filename(&self) -> &str {
         SqliterDB::db_filename(self)
     }
+    async fn get_with<M: DbModel>(&self, pk: i64, options: GetOptions) -> Result<Option<M>> {
+        SqliterDB::get_with(self, pk, options)
+    }
+    fn cache_get<T: Cacheable>(&self, table: &str, key: &str) -> Option<T> {
+        SqliterDB::cache_get(self, table, key)
+    }
+    fn cache_set<T: Cacheable>(&self, table: &str, key: &str, value: &T, ttl: Option<Duration>) {
+        SqliterDB::cache_set(self, table, key, value, ttl);
+    }
+    fn invalidate_table_cache(&self, table: &str) {
+        SqliterDB::invalidate_table_cache(self, table);
+    }
+    fn clear_cache(&self) {
+        SqliterDB::clear_cache(self);
+    }
+    fn reset_cache_stats(&self) {
+        SqliterDB::reset_cache_stats(self);
+    }
+    fn get_cache_stats(&self) -> CacheStats {
+        SqliterDB::get_cache_stats(self)
+    }
+    async fn insert_and_roll_back<M: DbModel>(&self, record: M) {
+        let tx = self.begin().unwrap();
+        SqliterDB::insert(self, record).unwrap();
+        tx.rollback().unwrap();
+    }
     async fn raw(&self, sql: &str) {
         raw(self, sql);
     }
@@ -250,6 +292,32 @@ impl Door for AsyncSqliterDB {
     }
     fn db_filename(&self) -> &str {
         AsyncSqliterDB::db_filename(self)
+    }
+    async fn get_with<M: DbModel>(&self, pk: i64, options: GetOptions) -> Result<Option<M>> {
+        AsyncSqliterDB::get_with(self, pk, options).await
+    }
+    fn cache_get<T: Cacheable>(&self, table: &str, key: &str) -> Option<T> {
+        AsyncSqliterDB::cache_get(self, table, key)
+    }
+    fn cache_set<T: Cacheable>(&self, table: &str, key: &str, value: &T, ttl: Option<Duration>) {
+        AsyncSqliterDB::cache_set(self, table, key, value, ttl);
+    }
+    fn invalidate_table_cache(&self, table: &str) {
+        AsyncSqliterDB::invalidate_table_cache(self, table);
+    }
+    fn clear_cache(&self) {
+        AsyncSqliterDB::clear_cache(self);
+    }
+    fn reset_cache_stats(&self) {
+        AsyncSqliterDB::reset_cache_stats(self);
+    }
+    fn get_cache_stats(&self) -> CacheStats {
+        AsyncSqliterDB::get_cache_stats(self)
+    }
+    async fn insert_and_roll_back<M: DbModel>(&self, record: M) {
+        let tx = self.begin().await.unwrap();
+        tx.db().insert(record).await.unwrap();
+        tx.rollback().await.unwrap();
     }
     async fn raw(&self, sql: &str) {
         let sql = sql.to_owned();
