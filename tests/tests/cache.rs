@@ -26,17 +26,18 @@ struct Book {
     editor_id: Option<i64>,
 }
 
-fn stats(hits: u64, misses: u64) -> CacheStats {
+fn stats(hits: u32, misses: u32) -> CacheStats {
     let total = hits + misses;
+    let rate = if total == 0 {
+        0.0
+    } else {
+        (f64::from(hits) / f64::from(total) * 10_000.0).round() / 100.0
+    };
     CacheStats {
-        hits,
-        misses,
-        total,
-        hit_rate: if total == 0 {
-            0.0
-        } else {
-            (hits as f64 / total as f64 * 10_000.0).round() / 100.0
-        },
+        hits: hits.into(),
+        misses: misses.into(),
+        total: total.into(),
+        hit_rate: rate,
     }
 }
 
