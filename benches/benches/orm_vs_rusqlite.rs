@@ -523,6 +523,69 @@ fn async_bulk_benches(c: &mut Criterion, runtime: &tokio::runtime::Runtime, dir:
     g.finish();
 }
 
+// ------------------------------------------------------------------ cache
+
+/// Repeated identical reads: a cache hit beside the same read with the
+/// cache disabled.
+fn cache_benches(c: &mut Criterion, dir: &Path) {
+    let path = seeded(dir, "cache.db");
+    let options = |cache: bool| DbOptions::file(path.to_string_lossy()).cache(cache);
+    let plain = SqliterDB::new(options(false)).unwrap();
+    let cached = SqliterDB::new(options(true)).unwrap();
+    let first_100 = |db: &SqliterDB| {
+        db.select::<Book>()
+            .order("pk", false)
+            .limit(100)
+            .fetch_all()
+            .unwrap()
+    };
+
+    let mut g = c.benchmark_group("cache/sync_fetch_all_100");
+    g.bench_function("disabled", |b| b.iter(|| first_100(&plain)));
+    g.bench_function("hit", |b| b.iter(|| first_100(&cached)));
+    g.finish();
+
+    let mut g = c.benchmark_group("cache/sync_get_by_pk");
+    g.bench_function("disabled", |b| b.iter(|| plain.get::<Book>(42).unwrap()));
+    g.bench_function("hit", |b| b.iter(|| cached.get::<Book>(42).unwrap()));
+    g.finish();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (plain, cached) = runtime.block_on(async {
+        (
+            AsyncSqliterDB::create(options(false)).await.unwrap(),
+            AsyncSqliterDB::create(options(true)).await.unwrap(),
+        )
+    });
+    let mut g = c.benchmark_group("cache/async_fetch_all_100");
+    for (name, db) in [("disabled", &plain), ("hit", &cached)] {
+        g.bench_function(name, |b| {
+            b.to_async(&runtime).iter(|| async {
+                db.select::<Book>()
+                    .order("pk", false)
+                    .limit(100)
+                    .fetch_all()
+                    .await
+                    .unwrap()
+            });
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("cache/async_get_by_pk");
+    for (name, db) in [("disabled", &plain), ("hit", &cached)] {
+        g.bench_function(name, |b| {
+            b.to_async(&runtime)
+                .iter(|| async { db.get::<Book>(42).await.unwrap() });
+        });
+    }
+    g.finish();
+}
+
 // ----------------------------------------------------------------- memory
 
 /// Peak heap above the starting point while loading every book, and what
@@ -580,23 +643,30 @@ fn format_ns(ns: f64) -> String {
     }
 }
 
-fn print_table(output: &Path, groups: &[&str], memory: &str) {
-    println!("\n| workload | baseline | sqliter | ratio |\n|---|---|---|---|");
+/// A markdown table of `groups`, comparing function `after` to `before`.
+fn print_table(output: &Path, groups: &[&str], (before, after): (&str, &str)) {
+    println!("\n| workload | {before} | {after} | ratio |\n|---|---|---|---|");
     for group in groups {
         if let (Some(base), Some(orm)) = (
-            median_ns(output, group, "baseline"),
-            median_ns(output, group, "sqliter"),
+            median_ns(output, group, before),
+            median_ns(output, group, after),
         ) {
             println!(
-                "| {group} | {} | {} | {:.2}x |",
+                "| {group} | {} | {} | {:.3}x |",
                 format_ns(base),
                 format_ns(orm),
                 orm / base
             );
         }
     }
-    println!("\n{memory}");
 }
+
+const CACHE_GROUPS: [&str; 4] = [
+    "cache/sync_fetch_all_100",
+    "cache/sync_get_by_pk",
+    "cache/async_fetch_all_100",
+    "cache/async_get_by_pk",
+];
 
 const GROUPS: [&str; 15] = [
     "sync/insert_single",
@@ -628,6 +698,9 @@ fn main() {
     let memory = memory_report(dir.path());
     sync_benches(&mut criterion, dir.path());
     async_benches(&mut criterion, dir.path());
+    cache_benches(&mut criterion, dir.path());
     criterion.final_summary();
-    print_table(&output, &GROUPS, &memory);
+    print_table(&output, &GROUPS, ("baseline", "sqliter"));
+    print_table(&output, &CACHE_GROUPS, ("disabled", "hit"));
+    println!("\n{memory}");
 }
