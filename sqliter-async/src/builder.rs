@@ -2,9 +2,10 @@
 
 use std::marker::PhantomData;
 
+use serde::de::DeserializeOwned;
 use sqliter_core::cache::Cacheable;
 use sqliter_core::query::exec::{self, Lookup};
-use sqliter_core::query::{Assignment, QueryChain, QuerySpec, Terminal};
+use sqliter_core::query::{Assignment, DictRow, QueryChain, QuerySpec, Terminal};
 use sqliter_core::{DbModel, Result, Session};
 
 use crate::db::AsyncSqliterDB;
@@ -67,9 +68,7 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
     where
         T: Cacheable,
     {
-        if let Some(error) = self.spec.error() {
-            return Err(error.clone());
-        }
+        exec::check(&self.spec, terminal)?;
         let table = self.spec.table().table_name;
         let settings = &self.db.shared.settings;
         match exec::lookup(
@@ -85,6 +84,21 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
                     .await
             }
         }
+    }
+
+    /// The rows of a projection query (`group_by` / `annotate`), keyed by
+    /// grouped field and alias.
+    pub async fn fetch_dicts(&self) -> Result<Vec<DictRow>> {
+        self.cached(Terminal::Dicts, exec::fetch_dicts).await
+    }
+
+    /// The rows of a projection query, each decoded into `T` by name.
+    pub async fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
+        self.fetch_dicts()
+            .await?
+            .iter()
+            .map(DictRow::decode)
+            .collect()
     }
 
     /// Every matching row.

@@ -35,9 +35,9 @@ pub use db::AsyncSqliterDB;
 pub use transaction::AsyncTransaction;
 
 pub use sqliter_core::{
-    cache, query, Assignment, CacheStats, Column, CreateTableOptions, DbModel, DbOptions,
-    DecodeError, Error, Filter, GetOptions, InsertOptions, Logger, OrderKey, Param, QueryChain,
-    Result, TextColumn, Value, ValueError,
+    cache, query, Aggregate, Assignment, CacheStats, Column, CreateTableOptions, DbModel,
+    DbOptions, DecodeError, DictRow, Error, Filter, GetOptions, InsertOptions, Logger, OrderKey,
+    Param, QueryChain, Result, TextColumn, Value, ValueError,
 };
 pub use tokio_rusqlite;
 

@@ -73,7 +73,8 @@ pub use model::{
     ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, RowLayout, TableMeta,
 };
 pub use query::{
-    Assignment, Column, Filter, OrderKey, Param, QueryBuilder, QueryChain, QuerySpec, TextColumn,
+    Aggregate, Assignment, Column, DictRow, Filter, OrderKey, Param, QueryBuilder, QueryChain,
+    QuerySpec, TextColumn,
 };
 pub use record::{GetOptions, InsertOptions};
 pub use schema::{create_table_sql, index_sqls, CreateTableOptions};

@@ -45,31 +45,33 @@ impl CacheKey {
         for c in &spec.conditions {
             w.num(c.column as u64);
             w.byte(c.op as u8);
-            match &c.operand {
-                crate::query::Operand::One(v) => {
-                    w.byte(b'1');
-                    w.value(v);
-                }
-                crate::query::Operand::List(items) => {
-                    w.byte(b'L');
-                    w.num(items.len() as u64);
-                    for v in items {
-                        w.value(v);
-                    }
-                }
-                crate::query::Operand::Flag(f) => {
-                    w.byte(b'F');
-                    w.byte(u8::from(*f));
-                }
-            }
+            w.operand(&c.operand);
         }
         w.num(spec.order.len() as u64);
         for o in &spec.order {
-            w.num(o.column as u64);
+            match &o.target {
+                crate::query::OrderTarget::Column(c) => w.num(*c as u64),
+                crate::query::OrderTarget::Name(name) => w.value(&Value::Text(name.clone())),
+            }
             w.byte(u8::from(o.descending));
         }
         w.opt(spec.limit);
         w.opt(spec.offset);
+        if let Some(a) = &spec.aggregation {
+            w.byte(b'G');
+            w.list(a.group_by.iter().map(|&c| c as u64), true);
+            for an in &a.annotations {
+                w.value(&Value::Text(an.alias.clone()));
+                w.byte(an.func as u8);
+                w.opt(an.column.map(|c| i64::try_from(c).unwrap_or(i64::MAX)));
+                w.byte(u8::from(an.distinct));
+            }
+            for h in &a.having {
+                w.value(&Value::Text(h.name.clone()));
+                w.byte(h.op as u8);
+                w.operand(&h.operand);
+            }
+        }
         Self(w.0)
     }
 }
@@ -99,6 +101,26 @@ impl Writer {
             self.num(i);
         }
     }
+    fn operand(&mut self, operand: &crate::query::Operand) {
+        match operand {
+            crate::query::Operand::One(v) => {
+                self.byte(b'1');
+                self.value(v);
+            }
+            crate::query::Operand::List(items) => {
+                self.byte(b'L');
+                self.num(items.len() as u64);
+                for v in items {
+                    self.value(v);
+                }
+            }
+            crate::query::Operand::Flag(f) => {
+                self.byte(b'F');
+                self.byte(u8::from(*f));
+            }
+        }
+    }
+
     fn value(&mut self, v: &Value) {
         match v {
             Value::Null => self.byte(b'N'),

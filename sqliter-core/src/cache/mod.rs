@@ -103,6 +103,18 @@ macro_rules! cacheable_copy {
 }
 cacheable_copy!(u64, i64, bool, String);
 
+impl Cacheable for Vec<crate::query::DictRow> {
+    fn cache_copy(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+    fn cache_size(&self) -> usize {
+        self.iter()
+            .map(crate::query::DictRow::size_estimate)
+            .sum::<usize>()
+            + std::mem::size_of::<Self>()
+    }
+}
+
 struct Entry {
     value: Box<dyn Any + Send>,
     expires_at: Option<Instant>,

@@ -7,6 +7,9 @@ use super::exec::{self, Lookup};
 use super::filter::Assignment;
 use super::spec::QuerySpec;
 use super::spec::Terminal;
+use serde::de::DeserializeOwned;
+
+use super::aggregate::DictRow;
 use crate::cache::Cacheable;
 use crate::db::SqliterDB;
 use crate::error::Result;
@@ -83,9 +86,7 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
         terminal: Terminal,
         f: fn(&Session<'_>, &QuerySpec) -> Result<T>,
     ) -> Result<T> {
-        if let Some(error) = &self.spec.error {
-            return Err(error.clone());
-        }
+        exec::check(&self.spec, terminal)?;
         let table = self.spec.table.table_name;
         let settings = self.db.settings();
         match exec::lookup(
@@ -98,6 +99,17 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
                 exec::answer(s, table, key, self.spec.cache_ttl, || f(s, &self.spec))
             }),
         }
+    }
+
+    /// The rows of a projection query (`group_by` / `annotate`), keyed by
+    /// grouped field and alias.
+    pub fn fetch_dicts(&self) -> Result<Vec<DictRow>> {
+        self.cached(Terminal::Dicts, exec::fetch_dicts)
+    }
+
+    /// The rows of a projection query, each decoded into `T` by name.
+    pub fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
+        self.fetch_dicts()?.iter().map(DictRow::decode).collect()
     }
 
     /// Every matching row.

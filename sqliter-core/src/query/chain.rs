@@ -1,9 +1,10 @@
 //! The query chain, written once for both doors: every builder that holds
 //! a [`QuerySpec`] gets these methods by implementing [`QueryChain`].
 
+use super::aggregate::Aggregate;
 use super::filter::{into_condition, lookup, Filter, OrderKey};
 use super::param::Param;
-use super::spec::{Order, QuerySpec};
+use super::spec::{Order, OrderTarget, QuerySpec};
 use crate::error::Error;
 use crate::model::{ColumnKind, DbModel};
 
@@ -60,23 +61,22 @@ pub trait QueryChain: Sized {
     /// in primary-key order.
     fn order(mut self, field: &str, reverse: bool) -> Self {
         let spec = self.spec_mut();
-        match spec.table.column_index(field) {
-            Some(column) => spec.order.push(Order {
-                column,
-                descending: reverse,
-            }),
-            None => spec.fail(Error::InvalidOrder {
-                model: spec.table.model_name.to_owned(),
-                field: field.to_owned(),
-            }),
-        }
+        let target = match spec.table.column_index(field) {
+            Some(column) => OrderTarget::Column(column),
+            // Maybe an aggregate alias: checked when the query runs.
+            None => OrderTarget::Name(field.to_owned()),
+        };
+        spec.order.push(Order {
+            target,
+            descending: reverse,
+        });
         self
     }
 
     /// Add a typed order key: `Book::year().desc()`.
     fn order_by(mut self, key: OrderKey<Self::Model>) -> Self {
         self.spec_mut().order.push(Order {
-            column: key.column,
+            target: OrderTarget::Column(key.column),
             descending: key.descending,
         });
         self
@@ -146,6 +146,67 @@ pub trait QueryChain: Sized {
     /// Load one field (and `pk`).
     fn only(self, field: &str) -> Self {
         self.fields([field])
+    }
+
+    /// Group rows by these fields (projection mode: read the rows with
+    /// `fetch_dicts` or `fetch_as`).
+    fn group_by<S: AsRef<str>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+        let spec = self.spec_mut();
+        for field in fields {
+            match spec.table.column_index(field.as_ref()) {
+                Some(column) => spec
+                    .aggregation
+                    .get_or_insert_with(Default::default)
+                    .group_by
+                    .push(column),
+                None => spec.fail(unknown_field(spec, field.as_ref())),
+            }
+        }
+        self
+    }
+
+    /// Add an aggregate under `alias` (projection mode). Aliases must be
+    /// non-empty, unique, and not the name of a field.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB, prelude::*, query::Aggregate};
+    /// # #[derive(DbModel, Debug, Default)] struct Book { pk: i64, author_id: i64, price: f64 }
+    /// # let db = SqliterDB::open_in_memory()?; db.create_table::<Book>()?;
+    /// # db.insert(Book { author_id: 1, price: 10.0, ..Default::default() })?;
+    /// let rows = db
+    ///     .select::<Book>()
+    ///     .group_by(["author_id"])
+    ///     .annotate("books", Aggregate::count())
+    ///     .annotate("mean_price", Aggregate::avg("price"))
+    ///     .having_by("books__gte", 1)
+    ///     .order("books", true)
+    ///     .fetch_dicts()?;
+    /// assert_eq!(rows[0].get("books").and_then(|v| v.as_i64()), Some(1));
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    fn annotate(mut self, alias: &str, aggregate: Aggregate) -> Self {
+        let spec = self.spec_mut();
+        let aggregation = spec.aggregation.get_or_insert_with(Default::default);
+        match super::aggregate::annotation(spec.table, aggregation, alias, aggregate) {
+            Ok(a) => aggregation.annotations.push(a),
+            Err(e) => spec.fail(e),
+        }
+        self
+    }
+
+    /// Keep groups matching a lookup on a grouped field or an alias
+    /// (`"books__gte"`); every filter operator works.
+    fn having_by(mut self, lookup_key: &str, value: impl Into<Param>) -> Self {
+        let spec = self.spec_mut();
+        match super::aggregate::having(lookup_key, value.into()) {
+            Ok(h) => spec
+                .aggregation
+                .get_or_insert_with(Default::default)
+                .having
+                .push(h),
+            Err(e) => spec.fail(e),
+        }
+        self
     }
 
     /// Neither read this query's answer from the cache nor store it.

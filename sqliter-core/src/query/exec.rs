@@ -3,11 +3,12 @@
 
 use rusqlite::types::ValueRef;
 
+use super::aggregate::DictRow;
 use super::chain::user_updatable;
 use super::filter::Assignment;
 use super::param::Param;
 use super::spec::QuerySpec;
-use super::spec::Terminal;
+use super::spec::{OrderTarget, Terminal};
 use super::sql::{build, Mode};
 use crate::cache::{CacheKey, Cacheable};
 use crate::db::Settings;
@@ -15,7 +16,94 @@ use crate::error::{classify, Error, Operation, Result};
 use crate::model::{ColumnKind, DbModel, RowLayout};
 use crate::session::{unix_now, Session};
 use crate::value::Value;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Check, before any SQL runs, that `terminal` fits the query: the error a
+/// chain method recorded; row terminals refused in projection mode and
+/// `fetch_dicts` outside it (as upstream); order keys and `having` targets
+/// naming a grouped field or an alias.
+pub fn check(spec: &QuerySpec, terminal: Terminal) -> Result<()> {
+    if let Some(error) = &spec.error {
+        return Err(error.clone());
+    }
+    let projecting = spec.aggregation.is_some();
+    if terminal == Terminal::Dicts && !projecting {
+        return Err(Error::InvalidProjection(
+            "fetch_dicts() requires projection mode (group_by or annotate)".into(),
+        ));
+    }
+    if terminal != Terminal::Dicts && projecting {
+        return Err(Error::InvalidProjection(format!(
+            "{} is not available on a projection query; use fetch_dicts()",
+            terminal_name(terminal)
+        )));
+    }
+    for order in &spec.order {
+        if let OrderTarget::Name(name) = &order.target {
+            let known = spec
+                .aggregation
+                .as_ref()
+                .is_some_and(|a| a.resolve(spec.table, name).is_some());
+            if !known {
+                return Err(Error::InvalidOrder {
+                    model: spec.table.model_name.to_owned(),
+                    field: name.clone(),
+                });
+            }
+        }
+    }
+    if let Some(aggregation) = &spec.aggregation {
+        for h in &aggregation.having {
+            if aggregation.resolve(spec.table, &h.name).is_none() {
+                return Err(Error::InvalidProjection(format!(
+                    "having on '{}': only grouped fields and aggregate aliases can be used",
+                    h.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn terminal_name(terminal: Terminal) -> &'static str {
+    match terminal {
+        Terminal::All => "fetch_all()",
+        Terminal::First => "fetch_one()/fetch_first()",
+        Terminal::Last => "fetch_last()",
+        Terminal::Count => "count()",
+        Terminal::Exists => "exists()",
+        Terminal::Dicts => "fetch_dicts()",
+    }
+}
+
+/// The rows of a projection query, keyed by grouped field and alias.
+pub fn fetch_dicts(session: &Session<'_>, spec: &QuerySpec) -> Result<Vec<DictRow>> {
+    let table = spec.table.table_name;
+    let names: Arc<[String]> = spec
+        .aggregation
+        .as_ref()
+        .map(|a| a.names(spec.table))
+        .unwrap_or_default()
+        .into();
+    let statement = build(spec, Mode::Dicts, &[]);
+    let mut stmt = prepare(session, &statement.sql, Operation::Fetch, table)?;
+    bind(&mut stmt, &statement.params, Operation::Fetch, table)?;
+    session.log_statement(&stmt);
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows
+        .next()
+        .map_err(|e| classify(Operation::Fetch, table, e))?
+    {
+        let values = (0..names.len())
+            .map(|i| row.get_ref(i).map(Value::from_ref))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| classify(Operation::Fetch, table, e))?;
+        out.push(DictRow::new(Arc::clone(&names), values));
+    }
+    Ok(out)
+}
 
 /// The outcome of looking an answer up, before any round trip.
 #[derive(Debug)]

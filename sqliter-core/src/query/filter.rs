@@ -189,7 +189,7 @@ fn invalid_filter(field: impl Into<String>, reason: impl Into<String>) -> Error 
 
 /// Check an operator's operand kind as upstream does: a list only for
 /// `in`/`not_in`, text only for the text operators, a bool for `isnull`.
-fn operand_for(field: &str, op: Op, param: Param) -> Result<Operand, Error> {
+pub(crate) fn parse_operand(field: &str, op: Op, param: Param) -> Result<Operand, Error> {
     let suffix = op.suffix();
     match (op, param) {
         (_, Param::Invalid(reason)) => Err(invalid_filter(
@@ -244,7 +244,7 @@ pub(crate) fn parse_lookup(meta: &TableMeta, key: &str, param: Param) -> Result<
     Ok(Condition {
         column,
         op,
-        operand: operand_for(field, op, param)?,
+        operand: parse_operand(field, op, param)?,
     })
 }
 

@@ -5,11 +5,21 @@ use super::filter::Condition;
 use crate::error::Error;
 use crate::model::TableMeta;
 
+/// What an `ORDER BY` key sorts on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OrderTarget {
+    /// A column, by position in the table.
+    Column(usize),
+    /// A field or alias named in `order()`, resolved when the query runs
+    /// (aggregate aliases may be declared after `order`).
+    Name(String),
+}
+
 /// One `ORDER BY` key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Order {
-    /// Column position in the table.
-    pub column: usize,
+    /// What is sorted on.
+    pub target: OrderTarget,
     /// `DESC`.
     pub descending: bool,
 }
@@ -30,6 +40,8 @@ pub struct QuerySpec {
     pub(crate) bypass_cache: bool,
     /// Time to live of entries this query stores.
     pub(crate) cache_ttl: Option<std::time::Duration>,
+    /// `group_by` / `annotate` / `having`: projection mode.
+    pub(crate) aggregation: Option<super::aggregate::Aggregation>,
 }
 
 /// The terminal method a cached answer belongs to (part of its key).
@@ -46,6 +58,8 @@ pub enum Terminal {
     Count,
     /// `exists`.
     Exists,
+    /// `fetch_dicts` / `fetch_as`.
+    Dicts,
 }
 
 impl QuerySpec {
@@ -61,6 +75,7 @@ impl QuerySpec {
             error: None,
             bypass_cache: false,
             cache_ttl: None,
+            aggregation: None,
         }
     }
 

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use lru::LruCache;
 use rusqlite::types::ValueRef;
 
+use super::aggregate::Annotation;
 use super::filter::{Condition, Op, Operand};
-use super::spec::{Order, QuerySpec};
+use super::spec::{Order, OrderTarget, QuerySpec};
 use crate::session::quote_ident;
 use crate::value::Value;
 
@@ -30,6 +31,8 @@ pub(crate) enum Mode {
     Delete,
     /// `UPDATE` of these columns on the filtered rows.
     Update,
+    /// The grouped / aggregated rows of a projection query.
+    Dicts,
 }
 
 /// A statement ready to bind.
@@ -74,6 +77,14 @@ struct ShapeKey {
     updates: Vec<usize>,
     limit: bool,
     offset: bool,
+    aggregation: Option<AggregationShape>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct AggregationShape {
+    group_by: Vec<usize>,
+    annotations: Vec<Annotation>,
+    having: Vec<(String, Op, OperandShape)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,6 +132,15 @@ pub(crate) fn build<'q>(
         updates: updates.iter().map(|(c, _)| *c).collect(),
         limit: spec.limit.is_some(),
         offset: spec.offset.is_some(),
+        aggregation: spec.aggregation.as_ref().map(|a| AggregationShape {
+            group_by: a.group_by.clone(),
+            annotations: a.annotations.clone(),
+            having: a
+                .having
+                .iter()
+                .map(|h| (h.name.clone(), h.op, operand_shape(&h.operand)))
+                .collect(),
+        }),
     };
     let cached = cache().lock().ok().and_then(|mut c| c.get(&key).cloned());
     let mut writer = Writer {
@@ -188,6 +208,7 @@ fn write_statement<'q>(
                 w.sql(")");
             }
         }
+        Mode::Dicts => write_aggregation(w, spec),
         Mode::Delete => {
             w.sql("DELETE FROM ");
             w.ident(table.table_name);
@@ -208,6 +229,49 @@ fn write_statement<'q>(
             write_where(w, spec);
         }
     }
+}
+
+fn write_aggregation<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
+    let table = spec.table;
+    let Some(aggregation) = &spec.aggregation else {
+        return;
+    };
+    w.sql("SELECT ");
+    let mut first = true;
+    let mut comma = |w: &mut Writer<'q>| {
+        if !std::mem::take(&mut first) {
+            w.sql(", ");
+        }
+    };
+    for &c in &aggregation.group_by {
+        comma(w);
+        w.ident(table.columns[c].column);
+    }
+    for a in &aggregation.annotations {
+        comma(w);
+        w.sql(&a.expression(table));
+        w.sql(" AS ");
+        w.ident(&a.alias);
+    }
+    w.sql(" FROM ");
+    w.ident(table.table_name);
+    write_where(w, spec);
+    for (i, &c) in aggregation.group_by.iter().enumerate() {
+        w.sql(if i == 0 { " GROUP BY " } else { ", " });
+        w.ident(table.columns[c].column);
+    }
+    for (i, h) in aggregation.having.iter().enumerate() {
+        w.sql(if i == 0 { " HAVING " } else { " AND " });
+        // Checked by `exec::check`: a grouped field or an alias.
+        let name = aggregation
+            .resolve(table, &h.name)
+            .unwrap_or_else(|| h.name.clone());
+        write_predicate(w, &name, h.op, &h.operand);
+    }
+    if !aggregation.group_by.is_empty() || !spec.order.is_empty() {
+        write_order(w, spec, false);
+    }
+    write_limit(w, spec, Mode::Rows);
 }
 
 fn write_columns(w: &mut Writer<'_>, spec: &QuerySpec) {
@@ -233,25 +297,48 @@ fn write_columns(w: &mut Writer<'_>, spec: &QuerySpec) {
 }
 
 fn write_order(w: &mut Writer<'_>, spec: &QuerySpec, reversed: bool) {
-    const BY_PK: [Order; 1] = [Order {
-        column: 0,
-        descending: false,
-    }];
-    // Without keys rows come in pk order, so `fetch_last` is well defined.
+    let default = default_order(spec);
     let keys: &[Order] = if spec.order.is_empty() {
-        &BY_PK
+        &default
     } else {
         &spec.order
     };
     for (i, key) in keys.iter().enumerate() {
         w.sql(if i == 0 { " ORDER BY " } else { ", " });
-        w.ident(spec.table.columns[key.column].column);
+        match &key.target {
+            OrderTarget::Column(c) => w.ident(spec.table.columns[*c].column),
+            // Checked by `exec::check`: a grouped field or an alias.
+            OrderTarget::Name(name) => match spec
+                .aggregation
+                .as_ref()
+                .and_then(|a| a.resolve(spec.table, name))
+            {
+                Some(resolved) => w.ident(&resolved),
+                None => w.ident(name),
+            },
+        }
         w.sql(if key.descending == reversed {
             " ASC"
         } else {
             " DESC"
         });
     }
+}
+
+/// Without keys, rows come in pk order (so `fetch_last` is well defined),
+/// and groups in the order of their grouped fields.
+fn default_order(spec: &QuerySpec) -> Vec<Order> {
+    let columns = match &spec.aggregation {
+        Some(a) => a.group_by.clone(),
+        None => vec![0],
+    };
+    columns
+        .into_iter()
+        .map(|c| Order {
+            target: OrderTarget::Column(c),
+            descending: false,
+        })
+        .collect()
 }
 
 fn write_limit(w: &mut Writer<'_>, spec: &QuerySpec, mode: Mode) {
@@ -285,6 +372,12 @@ fn write_where<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
 
 fn write_condition<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec, condition: &'q Condition) {
     let column = spec.table.columns[condition.column].column;
+    write_predicate(w, column, condition.op, &condition.operand);
+}
+
+/// `name <op> operand`, for a filter on a column or a `having` on a grouped
+/// field or an alias.
+fn write_predicate<'q>(w: &mut Writer<'q>, column: &str, op: Op, operand: &'q Operand) {
     let comparison = |op: Op| match op {
         Op::Ne => " != ",
         Op::Lt => " < ",
@@ -293,7 +386,7 @@ fn write_condition<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec, condition: &'q C
         Op::Gte => " >= ",
         _ => " = ",
     };
-    match (&condition.operand, condition.op) {
+    match (operand, op) {
         (Operand::One(Value::Null), Op::Eq)
         | (Operand::Flag(true), Op::IsNull)
         | (Operand::Flag(false), Op::NotNull) => {
