@@ -4,8 +4,9 @@
 //! `async fn body<D: Door>()`, and [`door_tests!`] runs it against the sync
 //! [`SqliterDB`] and the async [`AsyncSqliterDB`].
 
+use serde::de::DeserializeOwned;
 use sqliter_async::AsyncSqliterDB;
-use sqliter_core::query::{Assignment, Param, QueryChain};
+use sqliter_core::query::{Assignment, DictRow, Param, QueryChain};
 use std::time::Duration;
 
 use sqliter_core::cache::Cacheable;
@@ -95,6 +96,8 @@ pub trait Terminals<M> {
     async fn update<A: Into<Assignment>>(&self, values: impl IntoIterator<Item = A>)
         -> Result<u64>;
     async fn delete(&self) -> Result<u64>;
+    async fn fetch_dicts(&self) -> Result<Vec<DictRow>>;
+    async fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>>;
 }
 
 macro_rules! forward_terminals {
@@ -109,7 +112,9 @@ macro_rules! forward_terminals {
             async fn update<A: Into<Assignment>>(&self, values: impl IntoIterator<Item = A>) -> Result<u64> {
                 Self::update(self, values)$(.$await)?
             }
-            async fn delete(&self) -> Result<u64> { Self::delete(self)$(.$await)? }
+                        async fn delete(&self) -> Result<u64> { Self::delete(self)$(.$await)? }
+            async fn fetch_dicts(&self) -> Result<Vec<DictRow>> { Self::fetch_dicts(self)$(.$await)? }
+            async fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>> { Self::fetch_as(self)$(.$await)? }
         }
     };
 }
