@@ -306,6 +306,12 @@ struct AuthorStats {
     best: Option<i64>,
 }
 
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct Wrong {
+    missing: i64,
+}
+
 async fn rows_decode_into_a_typed_struct<D: Door>() {
     let db = db::<D>().await;
     let stats: Vec<AuthorStats> = db
@@ -327,11 +333,6 @@ async fn rows_decode_into_a_typed_struct<D: Door>() {
         })
         .collect();
     assert_eq!(stats, expected);
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
-    struct Wrong {
-        missing: i64,
-    }
     let err = db
         .select::<Book>()
         .annotate("n", Aggregate::count())
