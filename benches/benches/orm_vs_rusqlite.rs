@@ -19,6 +19,7 @@ use criterion::{BatchSize, Criterion};
 use peak_alloc::PeakAlloc;
 use sqliter_async::AsyncSqliterDB;
 use sqliter_core::prelude::*;
+use sqliter_core::query::Aggregate;
 use sqliter_core::{DbModel, DbOptions, SqliterDB};
 
 #[global_allocator]
@@ -166,6 +167,22 @@ fn raw_count(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
         .query_row([2000], |r| r.get(0))
 }
 
+const AGGREGATE_SQL: &str = "SELECT \"author_id\", COUNT(*) AS \"books\", AVG(\"price\") AS \"mean_price\" FROM \"books\" GROUP BY \"author_id\" ORDER BY \"author_id\" ASC";
+
+/// Per author: books and mean price.
+fn raw_aggregate(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<(i64, i64, f64)>> {
+    let mut stmt = conn.prepare_cached(AGGREGATE_SQL)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
+fn orm_aggregate<Q: QueryChain<Model = Book>>(query: Q) -> Q {
+    query
+        .group_by(["author_id"])
+        .annotate("books", Aggregate::count())
+        .annotate("mean_price", Aggregate::avg("price"))
+}
+
 fn raw_update(conn: &rusqlite::Connection, b: &Book) -> rusqlite::Result<usize> {
     let mut stmt = conn.prepare_cached(UPDATE_SQL)?;
     stmt.execute(rusqlite::params![
@@ -275,6 +292,12 @@ fn sync_benches(c: &mut Criterion, dir: &Path) {
     });
     g.finish();
 
+    let mut g = c.benchmark_group("sync/aggregate");
+    g.bench_function("baseline", |b| b.iter(|| raw_aggregate(&raw).unwrap()));
+    let grouped = orm_aggregate(orm.select::<Book>());
+    g.bench_function("sqliter", |b| b.iter(|| grouped.fetch_dicts().unwrap()));
+    g.finish();
+
     let mut g = c.benchmark_group("sync/update_single");
     let mut target = orm.get::<Book>(5).unwrap().unwrap();
     g.bench_function("baseline", |b| {
@@ -379,6 +402,18 @@ fn async_benches(c: &mut Criterion, dir: &Path) {
     g.bench_function("sqliter", |b| {
         b.to_async(&runtime)
             .iter(|| async { orm.select::<Book>().fetch_all().await.unwrap() });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("async/aggregate");
+    g.bench_function("baseline", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { raw.call(|c| raw_aggregate(c)).await.unwrap() });
+    });
+    let grouped = orm_aggregate(orm.select::<Book>());
+    g.bench_function("sqliter", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { grouped.fetch_dicts().await.unwrap() });
     });
     g.finish();
 
@@ -668,7 +703,7 @@ const CACHE_GROUPS: [&str; 4] = [
     "cache/async_get_by_pk",
 ];
 
-const GROUPS: [&str; 15] = [
+const GROUPS: [&str; 17] = [
     "sync/insert_single",
     "sync/bulk_insert_10k",
     "sync/get_by_pk",
@@ -676,6 +711,7 @@ const GROUPS: [&str; 15] = [
     "sync/select_all",
     "sync/update_single",
     "sync/count",
+    "sync/aggregate",
     "async/insert_single",
     "async/bulk_insert_10k",
     "async/get_by_pk",
@@ -683,6 +719,7 @@ const GROUPS: [&str; 15] = [
     "async/select_all",
     "async/update_single",
     "async/count",
+    "async/aggregate",
     "async/concurrent_get",
 ];
 
