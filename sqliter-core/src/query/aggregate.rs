@@ -283,3 +283,16 @@ fn json_of(value: &Value) -> serde_json::Value {
         Value::Blob(b) => b.clone().into(),
     }
 }
+
+/// `name=value, ...` with values in SQL-literal style.
+impl std::fmt::Display for DictRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, value)) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{name}={value}")?;
+        }
+        Ok(())
+    }
+}
