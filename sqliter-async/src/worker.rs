@@ -3,7 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError, RwLock as StdRwLock};
 
 use sqliter_core::{configure_connection, Error, Result, Session, Settings};
 use tokio::sync::RwLock;
@@ -12,7 +12,7 @@ use tokio::sync::RwLock;
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub settings: Arc<Settings>,
-    conn: Mutex<Option<tokio_rusqlite::Connection>>,
+    conn: StdRwLock<Option<tokio_rusqlite::Connection>>,
     /// Serialises lazy opening, so two first calls open one connection.
     opening: tokio::sync::Mutex<()>,
     /// Ordinary operations take it shared; a scoped transaction takes it
@@ -41,7 +41,7 @@ impl Shared {
     pub fn new(settings: Settings) -> Self {
         Self {
             settings: Arc::new(settings),
-            conn: Mutex::new(None),
+            conn: StdRwLock::new(None),
             opening: tokio::sync::Mutex::new(()),
             gate: Arc::new(RwLock::new(())),
             tx_depth: AtomicU32::new(0),
@@ -51,14 +51,14 @@ impl Shared {
 
     pub fn current(&self) -> Option<tokio_rusqlite::Connection> {
         self.conn
-            .lock()
+            .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
     pub fn take(&self) -> Option<tokio_rusqlite::Connection> {
         self.conn
-            .lock()
+            .write()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
     }
@@ -89,7 +89,7 @@ impl Shared {
                 tokio_rusqlite::Error::Error(source) => connection_error(source),
                 _ => closed_thread(),
             })?;
-        *self.conn.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn.clone());
+        *self.conn.write().unwrap_or_else(PoisonError::into_inner) = Some(conn.clone());
         Ok(conn)
     }
 

@@ -175,6 +175,9 @@ impl Session<'_> {
     /// table whose foreign keys cascade from it, transitively.
     pub(crate) fn invalidate(&self, table: &str, cascade: bool) {
         let cache = &self.settings.cache;
+        if !cache.enabled() {
+            return;
+        }
         {
             let mut c = cache.lock();
             if !c.enabled() || c.is_empty() {

@@ -323,11 +323,24 @@ impl QueryCache {
 /// The cache of a database, shared by its clones and by the connection's
 /// thread.
 #[derive(Debug, Clone)]
-pub struct SharedCache(Arc<Mutex<QueryCache>>);
+pub struct SharedCache {
+    /// Fixed for the database's lifetime: read without locking, so a
+    /// disabled cache costs nothing per operation.
+    enabled: bool,
+    state: Arc<Mutex<QueryCache>>,
+}
 
 impl SharedCache {
     pub(crate) fn new(config: CacheConfig) -> Self {
-        Self(Arc::new(Mutex::new(QueryCache::new(config))))
+        Self {
+            enabled: config.enabled,
+            state: Arc::new(Mutex::new(QueryCache::new(config))),
+        }
+    }
+
+    /// Whether caching is on (no lock taken).
+    pub fn enabled(&self) -> bool {
+        self.enabled
     }
 
     /// A value kept with [`Self::set`] (a look-up: counts a hit or miss).
@@ -350,6 +363,6 @@ impl SharedCache {
     /// Lock the cache (a poisoned lock is recovered: the cache holds no
     /// invariant a panic could break beyond a lost entry).
     pub fn lock(&self) -> MutexGuard<'_, QueryCache> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -128,7 +128,7 @@ pub fn lookup<T: Cacheable>(settings: &Settings, table: &str, key: Option<CacheK
 
 /// The key of `spec` answered by `terminal`, if the answer may be cached.
 pub fn query_key(settings: &Settings, spec: &QuerySpec, terminal: Terminal) -> Option<CacheKey> {
-    (!spec.bypass_cache && settings.cache.lock().enabled()).then(|| CacheKey::query(spec, terminal))
+    (!spec.bypass_cache && settings.cache.enabled()).then(|| CacheKey::query(spec, terminal))
 }
 
 /// Compute an answer on the connection's thread and keep it under `key`

@@ -34,8 +34,7 @@ pub fn pk_key(
     pk: i64,
     options: GetOptions,
 ) -> Option<crate::cache::CacheKey> {
-    (!options.bypass_cache && settings.cache.lock().enabled())
-        .then(|| crate::cache::CacheKey::pk(pk))
+    (!options.bypass_cache && settings.cache.enabled()).then(|| crate::cache::CacheKey::pk(pk))
 }
 
 /// Options of an insert.
