@@ -1,8 +1,6 @@
 //! Running a [`QuerySpec`] on a [`Session`]: the terminal methods of both
 //! doors call these.
 
-use rusqlite::types::ValueRef;
-
 use super::aggregate::DictRow;
 use super::chain::user_updatable;
 use super::filter::Assignment;
@@ -86,10 +84,7 @@ pub fn fetch_dicts(session: &Session<'_>, spec: &QuerySpec) -> Result<Vec<DictRo
         .map(|a| a.names(spec.table))
         .unwrap_or_default()
         .into();
-    let statement = build(spec, Mode::Dicts, &[]);
-    let mut stmt = prepare(session, &statement.sql, Operation::Fetch, table)?;
-    bind(&mut stmt, &statement.params, Operation::Fetch, table)?;
-    session.log_statement(&stmt);
+    let mut stmt = statement(session, spec, Mode::Dicts, &[], Operation::Fetch)?;
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
     while let Some(row) = rows
@@ -150,29 +145,27 @@ pub fn answer<T: Cacheable>(
     Ok(value)
 }
 
-fn prepare<'s>(
+/// The prepared (cached) statement of `spec` in `mode`, parameters bound
+/// and logged: every terminal starts here.
+fn statement<'s>(
     session: &'s Session<'_>,
-    sql: &str,
+    spec: &QuerySpec,
+    mode: Mode,
+    updates: &[(usize, Value)],
     op: Operation,
-    table: &str,
 ) -> Result<rusqlite::CachedStatement<'s>> {
-    session
+    let table = spec.table.table_name;
+    let built = build(spec, mode, updates);
+    let mut stmt = session
         .conn
-        .prepare_cached(sql)
-        .map_err(|e| classify(op, table, e))
-}
-
-fn bind(
-    stmt: &mut rusqlite::Statement<'_>,
-    params: &[ValueRef<'_>],
-    op: Operation,
-    table: &str,
-) -> Result<()> {
-    for (i, value) in params.iter().enumerate() {
+        .prepare_cached(&built.sql)
+        .map_err(|e| classify(op, table, e))?;
+    for (i, value) in built.params.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, rusqlite::types::ToSqlOutput::Borrowed(*value))
             .map_err(|e| classify(op, table, e))?;
     }
-    Ok(())
+    session.log_statement(&stmt);
+    Ok(stmt)
 }
 
 fn layout_of(spec: &QuerySpec) -> Option<RowLayout> {
@@ -183,10 +176,7 @@ fn layout_of(spec: &QuerySpec) -> Option<RowLayout> {
 
 fn rows<M: DbModel>(session: &Session<'_>, spec: &QuerySpec, mode: Mode) -> Result<Vec<M>> {
     let table = spec.table.table_name;
-    let statement = build(spec, mode, &[]);
-    let mut stmt = prepare(session, &statement.sql, Operation::Fetch, table)?;
-    bind(&mut stmt, &statement.params, Operation::Fetch, table)?;
-    session.log_statement(&stmt);
+    let mut stmt = statement(session, spec, mode, &[], Operation::Fetch)?;
     let projected = layout_of(spec);
     let layout = projected.as_ref().unwrap_or(&M::model_sql().full_layout);
     let ctx = session.decode_context();
@@ -219,10 +209,7 @@ pub fn fetch_last<M: DbModel>(session: &Session<'_>, spec: &QuerySpec) -> Result
 
 fn scalar(session: &Session<'_>, spec: &QuerySpec, mode: Mode) -> Result<i64> {
     let table = spec.table.table_name;
-    let statement = build(spec, mode, &[]);
-    let mut stmt = prepare(session, &statement.sql, Operation::Fetch, table)?;
-    bind(&mut stmt, &statement.params, Operation::Fetch, table)?;
-    session.log_statement(&stmt);
+    let mut stmt = statement(session, spec, mode, &[], Operation::Fetch)?;
     let mut rows = stmt.raw_query();
     let row = rows
         .next()
@@ -247,10 +234,7 @@ pub fn exists(session: &Session<'_>, spec: &QuerySpec) -> Result<bool> {
 pub fn delete(session: &Session<'_>, spec: &QuerySpec) -> Result<u64> {
     let table = spec.table.table_name;
     session.begin_implicit()?;
-    let statement = build(spec, Mode::Delete, &[]);
-    let mut stmt = prepare(session, &statement.sql, Operation::Delete, table)?;
-    bind(&mut stmt, &statement.params, Operation::Delete, table)?;
-    session.log_statement(&stmt);
+    let mut stmt = statement(session, spec, Mode::Delete, &[], Operation::Delete)?;
     let n = stmt
         .raw_execute()
         .map_err(|e| classify(Operation::Delete, table, e))?;
@@ -337,10 +321,7 @@ pub fn update(
         .unwrap_or(2);
     values.insert(0, (updated_at, Value::Integer(unix_now())));
     session.begin_implicit()?;
-    let statement = build(spec, Mode::Update, &values);
-    let mut stmt = prepare(session, &statement.sql, Operation::Update, table)?;
-    bind(&mut stmt, &statement.params, Operation::Update, table)?;
-    session.log_statement(&stmt);
+    let mut stmt = statement(session, spec, Mode::Update, &values, Operation::Update)?;
     let n = stmt
         .raw_execute()
         .map_err(|e| classify(Operation::Update, table, e))?;
