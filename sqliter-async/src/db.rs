@@ -119,7 +119,11 @@ impl AsyncSqliterDB {
     /// work (`auto_commit = false`) is lost, as is an in-memory database;
     /// the next operation opens a new connection. Closing twice is fine.
     pub async fn close(&self) -> Result<()> {
-        let _exclusive = self.shared.gate.write().await;
+        // Inside a scope of this task the gate is already ours.
+        let _exclusive = match self.current_tx() {
+            Some(_) => None,
+            None => Some(self.shared.gate.write().await),
+        };
         self.shared.tx_depth.store(0, Ordering::SeqCst);
         self.shared.settings.cache.reset();
         match self.shared.take() {

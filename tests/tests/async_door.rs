@@ -259,6 +259,26 @@ async fn statements_of_the_scopes_own_task_join_it_through_any_clone() {
     );
 }
 
+#[tokio::test]
+async fn closing_inside_a_transaction_does_not_deadlock() {
+    let db = memory().await;
+    let result: Result<(), Error> = within(db.transaction(|tx| async move {
+        tx.insert(note("lost with the connection")).await?;
+        tx.close().await?;
+        Ok(())
+    }))
+    .await;
+    // The scope's COMMIT finds no open transaction on the new connection;
+    // what matters is that nothing hangs and the handle still works.
+    let _ = result;
+    within(async {
+        db.create_table::<Note>().await.unwrap();
+        db.insert(note("after")).await.unwrap();
+    })
+    .await;
+    assert_eq!(texts(&db).await, ["after"]);
+}
+
 /// Upstream's bug (§8): task B's ordinary insert joins task A's open
 /// transaction and is lost when A fails. Here B waits and its row survives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
