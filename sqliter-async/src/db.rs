@@ -144,6 +144,11 @@ impl AsyncSqliterDB {
         if self.shared.current().is_none() {
             return Ok(());
         }
+        if self.current_tx().is_some() {
+            return Err(Error::Transaction(
+                "cannot commit while a scoped transaction is open".into(),
+            ));
+        }
         self.run(|s| s.end_implicit(true)).await
     }
 

@@ -260,6 +260,20 @@ async fn statements_of_the_scopes_own_task_join_it_through_any_clone() {
 }
 
 #[tokio::test]
+async fn commit_inside_a_scoped_transaction_is_refused() {
+    let db = memory().await;
+    let result: Result<(), Error> = db
+        .transaction(|tx| async move {
+            tx.insert(note("kept")).await?;
+            assert!(matches!(tx.commit().await, Err(Error::Transaction(_))));
+            Ok(())
+        })
+        .await;
+    result.unwrap();
+    assert_eq!(texts(&db).await, ["kept"]);
+}
+
+#[tokio::test]
 async fn closing_inside_a_transaction_does_not_deadlock() {
     let db = memory().await;
     let result: Result<(), Error> = within(db.transaction(|tx| async move {
