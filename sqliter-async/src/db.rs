@@ -283,6 +283,18 @@ impl AsyncSqliterDB {
     }
 
     /// Insert `record` and return it with its pk and timestamps set.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Note { pk: i64, text: String }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqliter_async::Result<()> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+    /// # db.create_table::<Note>().await?;
+    /// let note = db.insert(Note { text: "hello".into(), ..Default::default() }).await?;
+    /// assert_eq!(note.pk, 1);
+    /// # Ok(()) }
+    /// ```
     pub async fn insert<M: DbModel>(&self, record: M) -> Result<M> {
         self.insert_with(record, InsertOptions::default()).await
     }
@@ -299,6 +311,19 @@ impl AsyncSqliterDB {
 
     /// Insert every record in one transaction and one round trip: all rows
     /// or none. Returns the records with their pks and timestamps.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Note { pk: i64, text: String }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqliter_async::Result<()> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+    /// # db.create_table::<Note>().await?;
+    /// let notes = (1..=3).map(|i| Note { text: format!("note {i}"), ..Default::default() }).collect();
+    /// let stored = db.bulk_insert(notes).await?;
+    /// assert_eq!(stored.iter().map(|n| n.pk).collect::<Vec<_>>(), [1, 2, 3]);
+    /// # Ok(()) }
+    /// ```
     pub async fn bulk_insert<M: DbModel>(&self, records: Vec<M>) -> Result<Vec<M>> {
         self.bulk_insert_with(records, InsertOptions::default())
             .await
@@ -339,6 +364,15 @@ impl AsyncSqliterDB {
 
     /// A value kept with [`cache_set`](Self::cache_set) under `table` and
     /// `key`, if still live (counts as a cache look-up).
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbOptions};
+    /// let db = AsyncSqliterDB::new(DbOptions::memory().cache(true))?;
+    /// db.cache_set("reports", "total", &42_u64, None);
+    /// assert_eq!(db.cache_get::<u64>("reports", "total"), Some(42));
+    /// assert_eq!(db.get_cache_stats().hits, 1);
+    /// # Ok::<(), sqliter_async::Error>(())
+    /// ```
     pub fn cache_get<T: Cacheable>(&self, table: &str, key: &str) -> Option<T> {
         self.shared.settings.cache.get(table, key)
     }
@@ -377,6 +411,20 @@ impl AsyncSqliterDB {
 
     /// Save every field of a stored record and bump its `updated_at` (set
     /// on `record` too); `RecordNotFound` if no row has its pk.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Note { pk: i64, text: String }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqliter_async::Result<()> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+    /// # db.create_table::<Note>().await?;
+    /// let mut note = db.insert(Note { text: "draft".into(), ..Default::default() }).await?;
+    /// note.text = "final".into();
+    /// db.update(&mut note).await?;
+    /// assert_eq!(db.get::<Note>(note.pk).await?.unwrap().text, "final");
+    /// # Ok(()) }
+    /// ```
     pub async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()> {
         let mut copy = record.clone();
         let updated_at = self
@@ -399,6 +447,20 @@ impl AsyncSqliterDB {
 
     /// Delete the row of `M` with primary key `pk`; `RecordNotFound` if
     /// there is none.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Note { pk: i64, text: String }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqliter_async::Result<()> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+    /// # db.create_table::<Note>().await?;
+    /// let note = db.insert(Note::default()).await?;
+    /// db.delete::<Note>(note.pk).await?;
+    /// assert!(db.get::<Note>(note.pk).await?.is_none());
+    /// assert!(matches!(db.delete::<Note>(note.pk).await, Err(sqliter_async::Error::RecordNotFound { .. })));
+    /// # Ok(()) }
+    /// ```
     pub async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
         self.run(move |s| engine::delete::<M>(s, pk)).await
     }

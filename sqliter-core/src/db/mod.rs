@@ -251,6 +251,19 @@ impl SqliterDB {
     /// Insert every record in one transaction: all rows or none. The
     /// records get their pks and timestamps only when all are in; on error
     /// they are left as they were. An empty slice runs no SQL.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct User { pk: i64, #[sqliter(unique)] email: String }
+    /// # let db = SqliterDB::open_in_memory()?; db.create_table::<User>()?;
+    /// let mut users = vec![User { email: "a@x".into(), ..Default::default() }, User { email: "a@x".into(), ..Default::default() }];
+    /// assert!(db.bulk_insert(&mut users).is_err()); // duplicate email: nothing inserted
+    /// assert_eq!(users[0].pk, 0, "records untouched");
+    /// users[1].email = "b@x".into();
+    /// db.bulk_insert(&mut users)?;
+    /// assert_eq!((users[0].pk, users[1].pk), (1, 2));
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
     pub fn bulk_insert<M: DbModel>(&self, records: &mut [M]) -> Result<()> {
         self.bulk_insert_with(records, InsertOptions::default())
     }
@@ -325,6 +338,17 @@ impl SqliterDB {
 
     /// Save every field of a stored record and bump its `updated_at`;
     /// `RecordNotFound` if no row has its pk.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB};
+    /// # #[derive(DbModel, Debug, Default)] struct Note { pk: i64, text: String }
+    /// # let db = SqliterDB::open_in_memory()?; db.create_table::<Note>()?;
+    /// let mut note = db.insert(Note { text: "draft".into(), ..Default::default() })?;
+    /// note.text = "final".into();
+    /// db.update(&mut note)?;
+    /// assert_eq!(db.get::<Note>(note.pk)?.unwrap().text, "final");
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
     pub fn update<M: DbModel>(&self, record: &mut M) -> Result<()> {
         self.with_session(|s| record::update(s, record))
     }
@@ -365,6 +389,21 @@ impl SqliterDB {
 
     /// Begin a scoped transaction; nested calls open savepoints, so an inner
     /// rollback undoes only the inner work.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB};
+    /// # #[derive(DbModel, Debug, Default)] struct Note { pk: i64, text: String }
+    /// # let db = SqliterDB::open_in_memory()?; db.create_table::<Note>()?;
+    /// {
+    ///     let tx = db.begin()?;
+    ///     db.insert(Note { text: "never committed".into(), ..Default::default() })?;
+    /// } // dropped without commit: rolled back
+    /// let tx = db.begin()?;
+    /// db.insert(Note { text: "kept".into(), ..Default::default() })?;
+    /// tx.commit()?;
+    /// assert_eq!(db.select::<Note>().count()?, 1);
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
     pub fn begin(&self) -> Result<Transaction<'_>> {
         Transaction::begin(self)
     }
