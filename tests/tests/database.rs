@@ -1,9 +1,10 @@
-//! Construction options, properties, close/reconnect and debug logging.
+//! Construction options, properties, close/reconnect and debug logging;
+//! behaviour shared by both doors runs on both.
 
 use std::sync::{Arc, Mutex};
 
 use sqliter_core::{DbModel, DbOptions, Error, Logger, SqliterDB};
-use sqliter_tests::query_int;
+use sqliter_tests::{door_tests, Door};
 
 #[derive(DbModel, Debug, Clone, Default, PartialEq)]
 struct User {
@@ -12,23 +13,31 @@ struct User {
     score: Option<f64>,
 }
 
-#[test]
-fn a_file_name_or_memory_is_required() {
+door_tests!(
+    a_file_name_or_memory_is_required,
+    memory_wins_over_a_file_name_and_colon_memory_means_memory,
+    foreign_keys_are_enforced_on_every_connection,
+    close_twice_is_fine_and_the_next_operation_reconnects_to_the_file,
+    closing_a_memory_database_discards_its_data,
+    debug_logs_each_statement_with_its_bound_values,
+    nothing_is_logged_without_debug,
+);
+
+async fn a_file_name_or_memory_is_required<D: Door>() {
     for options in [DbOptions::default(), DbOptions::file("")] {
         assert!(matches!(
-            SqliterDB::new(options),
+            D::open(options).await,
             Err(Error::InvalidOptions(_))
         ));
     }
 }
 
-#[test]
-fn memory_wins_over_a_file_name_and_colon_memory_means_memory() {
+async fn memory_wins_over_a_file_name_and_colon_memory_means_memory<D: Door>() {
     let mut options = DbOptions::file("ignored.db");
     options.memory = true;
     for db in [
-        SqliterDB::new(options).unwrap(),
-        SqliterDB::open(":memory:").unwrap(),
+        D::open(options).await.unwrap(),
+        D::open(DbOptions::file(":memory:")).await.unwrap(),
     ] {
         assert!(db.is_memory());
         assert_eq!(db.filename(), None);
@@ -60,67 +69,62 @@ fn properties_reflect_the_options() {
     assert!(!db.in_transaction());
 }
 
-#[test]
-fn foreign_keys_are_enforced_on_every_connection() {
-    let db = SqliterDB::open_in_memory().unwrap();
-    assert_eq!(query_int(&db, "PRAGMA foreign_keys"), 1);
-    db.close().unwrap();
-    assert_eq!(query_int(&db, "PRAGMA foreign_keys"), 1);
+async fn foreign_keys_are_enforced_on_every_connection<D: Door>() {
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    assert_eq!(db.query_int("PRAGMA foreign_keys").await, 1);
+    db.close().await.unwrap();
+    assert_eq!(db.query_int("PRAGMA foreign_keys").await, 1);
 }
 
-#[test]
-fn close_twice_is_fine_and_the_next_operation_reconnects_to_the_file() {
+async fn close_twice_is_fine_and_the_next_operation_reconnects_to_the_file<D: Door>() {
     let dir = tempfile::tempdir().unwrap();
-    let db = SqliterDB::open(dir.path().join("c.db").to_string_lossy()).unwrap();
-    db.create_table::<User>().unwrap();
+    let db = D::open(DbOptions::file(dir.path().join("c.db").to_string_lossy()))
+        .await
+        .unwrap();
+    db.create_table::<User>().await.unwrap();
     let u = db
         .insert(User {
             name: "ann".into(),
             ..Default::default()
         })
+        .await
         .unwrap();
-    db.close().unwrap();
-    db.close().unwrap();
+    db.close().await.unwrap();
+    db.close().await.unwrap();
     assert!(!db.is_connected());
-    assert_eq!(db.get::<User>(u.pk).unwrap(), Some(u));
+    assert_eq!(db.get::<User>(u.pk).await.unwrap(), Some(u));
     assert!(db.is_connected());
 }
 
-#[test]
-fn closing_a_memory_database_discards_its_data() {
-    let db = SqliterDB::open_in_memory().unwrap();
-    db.create_table::<User>().unwrap();
-    db.insert(User::default()).unwrap();
-    db.close().unwrap();
-    let err = db.get::<User>(1).unwrap_err();
+async fn closing_a_memory_database_discards_its_data<D: Door>() {
+    let db = D::memory_with::<User>().await;
+    db.insert(User::default()).await.unwrap();
+    db.close().await.unwrap();
+    let err = db.get::<User>(1).await.unwrap_err();
     assert!(matches!(err, Error::RecordFetch { .. }), "{err:?}");
 }
 
-fn logged_db() -> (SqliterDB, Arc<Mutex<Vec<String>>>) {
+async fn logged_db<D: Door>(debug: bool) -> (D, Arc<Mutex<Vec<String>>>) {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&lines);
-    let db = SqliterDB::new(
-        DbOptions::memory()
-            .debug(true)
-            .logger(Logger::new(move |line| {
-                sink.lock().unwrap().push(line.to_owned());
-            })),
-    )
-    .unwrap();
+    let logger = Logger::new(move |line| sink.lock().unwrap().push(line.to_owned()));
+    let db = D::open(DbOptions::memory().debug(debug).logger(logger))
+        .await
+        .unwrap();
     (db, lines)
 }
 
-#[test]
-fn debug_logs_each_statement_with_its_bound_values() {
-    let (db, lines) = logged_db();
-    db.create_table::<User>().unwrap();
+async fn debug_logs_each_statement_with_its_bound_values<D: Door>() {
+    let (db, lines) = logged_db::<D>(true).await;
+    db.create_table::<User>().await.unwrap();
     db.insert(User {
         name: "it's".into(),
         score: Some(2.5),
         ..Default::default()
     })
+    .await
     .unwrap();
-    db.get::<User>(1).unwrap();
+    db.get::<User>(1).await.unwrap();
     let lines = lines.lock().unwrap();
     assert!(
         lines
@@ -142,16 +146,10 @@ fn debug_logs_each_statement_with_its_bound_values() {
     );
 }
 
-#[test]
-fn nothing_is_logged_without_debug() {
-    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    let sink = Arc::clone(&lines);
-    let db = SqliterDB::new(DbOptions::memory().logger(Logger::new(move |l| {
-        sink.lock().unwrap().push(l.to_owned());
-    })))
-    .unwrap();
-    db.create_table::<User>().unwrap();
-    db.insert(User::default()).unwrap();
+async fn nothing_is_logged_without_debug<D: Door>() {
+    let (db, lines) = logged_db::<D>(false).await;
+    db.create_table::<User>().await.unwrap();
+    db.insert(User::default()).await.unwrap();
     assert!(lines.lock().unwrap().is_empty());
 }
 
