@@ -2,9 +2,9 @@
 //! or `sqliter-async`, which re-export it; see their documentation for the
 //! attributes.
 //!
-//! The macro works in phases, one module each: [`attr`] parses
-//! `#[sqliter(...)]`, [`ast`] builds a typed model of the struct, [`valid`]
-//! checks cross-field rules, and [`expand`] generates code. Every mistake is
+//! The macro works in phases, one module each: `attr` parses
+//! `#[sqliter(...)]`, `ast` builds a typed model of the struct, `valid`
+//! checks cross-field rules, and `expand` generates code. Every mistake is
 //! collected and reported at once, on the user's token.
 
 mod ast;
