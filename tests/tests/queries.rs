@@ -972,3 +972,56 @@ async fn dates_in_filters_are_converted_as_stored<D: Door>() {
         1
     );
 }
+
+/// A narrow read model over the same table as a wide one.
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+#[sqliter(table_name = "shared_rows")]
+struct Narrow {
+    pk: i64,
+    name: String,
+}
+
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+#[sqliter(table_name = "shared_rows")]
+struct Wide {
+    pk: i64,
+    name: String,
+    extra: Option<i64>,
+}
+
+door_tests!(two_models_on_one_table_each_get_their_own_sql);
+
+async fn two_models_on_one_table_each_get_their_own_sql<D: Door>() {
+    let db = D::memory_with::<Wide>().await;
+    db.insert(Wide {
+        name: "a".into(),
+        extra: Some(7),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let narrow = db.select::<Narrow>().fetch_all().await.unwrap();
+    let wide = db.select::<Wide>().fetch_all().await.unwrap();
+    assert_eq!(
+        narrow,
+        [Narrow {
+            pk: 1,
+            name: "a".into()
+        }]
+    );
+    assert_eq!(wide[0].extra, Some(7));
+    let narrow_first = db
+        .select::<Narrow>()
+        .filter_by("name", "a")
+        .fetch_first()
+        .await
+        .unwrap();
+    let wide_first = db
+        .select::<Wide>()
+        .filter_by("name", "a")
+        .fetch_first()
+        .await
+        .unwrap();
+    assert_eq!(narrow_first.map(|n| n.name), Some("a".into()));
+    assert_eq!(wide_first.and_then(|w| w.extra), Some(7));
+}

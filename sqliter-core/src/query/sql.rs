@@ -69,7 +69,11 @@ impl<'q> Writer<'q> {
 /// Everything the text depends on: the shape, not the values.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct ShapeKey {
-    table: &'static str,
+    /// The model's metadata, by address: two models may share a table name
+    /// with different columns. (One address always holds one description,
+    /// so equal keys mean equal SQL; a duplicated constant only costs an
+    /// extra entry.)
+    table: usize,
     mode: Mode,
     projection: Option<Vec<usize>>,
     conditions: Vec<(usize, Op, OperandShape)>,
@@ -120,7 +124,7 @@ pub(crate) fn build<'q>(
     updates: &'q [(usize, Value)],
 ) -> Statement<'q> {
     let key = ShapeKey {
-        table: spec.table.table_name,
+        table: std::ptr::from_ref(spec.table) as usize,
         mode,
         projection: spec.projection.clone(),
         conditions: spec
