@@ -80,7 +80,7 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
             Lookup::Miss(key) => {
                 let spec = self.spec.clone();
                 self.db
-                    .run(move |s| exec::answer(s, table, key, spec.cache_ttl(), || f(s, &spec)))
+                    .run(move |s| exec::answer_query(s, &spec, key, f))
                     .await
             }
         }

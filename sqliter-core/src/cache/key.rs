@@ -42,7 +42,15 @@ impl CacheKey {
             spec.projection.is_some(),
         );
         w.num(spec.conditions.len() as u64);
+        w.num(spec.joins.len() as u64);
+        for j in &spec.joins {
+            let (parent, column, table) = j.key();
+            w.num(parent as u64);
+            w.num(column as u64);
+            w.num(table as u64);
+        }
         for c in &spec.conditions {
+            w.num(c.on as u64);
             w.num(c.column as u64);
             w.byte(c.op as u8);
             w.operand(&c.operand);

@@ -135,6 +135,8 @@ pub struct QueryCache {
     /// Table → tables whose foreign keys cascade from it, read from SQLite
     /// when first needed and forgotten on every schema change.
     pub(crate) dependents: Option<HashMap<String, Vec<String>>>,
+    /// Joined table → tables whose cached answers read it through a join.
+    joined_by: HashMap<String, HashSet<String>>,
 }
 
 impl fmt::Debug for QueryCache {
@@ -156,6 +158,7 @@ impl QueryCache {
             hits: 0,
             misses: 0,
             dependents: None,
+            joined_by: HashMap::new(),
         }
     }
 
@@ -252,14 +255,29 @@ impl QueryCache {
         cache.bytes += size;
     }
 
-    /// Drop every entry of `table`.
+    /// Drop every entry of `table`, and of the tables whose cached answers
+    /// joined it.
     pub fn invalidate_table(&mut self, table: &str) {
         self.tables.remove(table);
+        for reader in self.joined_by.remove(table).into_iter().flatten() {
+            self.tables.remove(&reader);
+        }
+    }
+
+    /// Note that answers cached under `table` read `joined` too.
+    pub(crate) fn note_joins(&mut self, table: &str, joined: &[&str]) {
+        for other in joined {
+            self.joined_by
+                .entry((*other).to_owned())
+                .or_default()
+                .insert(table.to_owned());
+        }
     }
 
     /// Drop every entry (statistics are kept).
     pub fn clear(&mut self) {
         self.tables.clear();
+        self.joined_by.clear();
     }
 
     /// Zero the statistics (entries are kept).

@@ -27,7 +27,7 @@ pub enum AggregateFunc {
 }
 
 impl AggregateFunc {
-    fn sql(self) -> &'static str {
+    pub(crate) fn sql(self) -> &'static str {
         match self {
             Self::Count => "COUNT",
             Self::Sum => "SUM",
@@ -106,21 +106,6 @@ pub(crate) struct Annotation {
     /// Column position, `None` for `COUNT(*)`.
     pub column: Option<usize>,
     pub distinct: bool,
-}
-
-impl Annotation {
-    /// The SQL expression of an annotation.
-    pub fn expression(&self, table: &TableMeta) -> String {
-        let inner = match self.column {
-            Some(c) => crate::session::quote_ident(table.columns[c].column),
-            None => "*".to_owned(),
-        };
-        format!(
-            "{}({}{inner})",
-            self.func.sql(),
-            if self.distinct { "DISTINCT " } else { "" }
-        )
-    }
 }
 
 /// A `having` condition on a grouped field or an alias.

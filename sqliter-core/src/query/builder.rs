@@ -95,9 +95,9 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
             exec::query_key(settings, &self.spec, terminal),
         ) {
             Lookup::Hit(value) => Ok(value),
-            Lookup::Miss(key) => self.db.with_session(|s| {
-                exec::answer(s, table, key, self.spec.cache_ttl, || f(s, &self.spec))
-            }),
+            Lookup::Miss(key) => self
+                .db
+                .with_session(|s| exec::answer_query(s, &self.spec, key, f)),
         }
     }
 

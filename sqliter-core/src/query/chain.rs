@@ -2,7 +2,7 @@
 //! a [`QuerySpec`] gets these methods by implementing [`QueryChain`].
 
 use super::aggregate::Aggregate;
-use super::filter::{into_condition, lookup, Filter, OrderKey};
+use super::filter::{into_condition, parse_lookup, Filter, OrderKey};
 use super::param::Param;
 use super::spec::{Order, OrderTarget, QuerySpec};
 use crate::error::Error;
@@ -39,8 +39,9 @@ pub trait QueryChain: Sized {
     /// # Ok::<(), sqliter_core::Error>(())
     /// ```
     fn filter_by(mut self, lookup_key: &str, value: impl Into<Param>) -> Self {
-        let condition = lookup::<Self::Model>(lookup_key, value.into());
-        push(self.spec_mut(), condition);
+        let spec = self.spec_mut();
+        let condition = parse_lookup(spec.table, &mut spec.joins, lookup_key, value.into());
+        push(spec, condition);
         self
     }
 
@@ -50,8 +51,9 @@ pub trait QueryChain: Sized {
         lookups: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
         for (key, value) in lookups {
-            let condition = lookup::<Self::Model>(key.as_ref(), value.into());
-            push(self.spec_mut(), condition);
+            let spec = self.spec_mut();
+            let condition = parse_lookup(spec.table, &mut spec.joins, key.as_ref(), value.into());
+            push(spec, condition);
         }
         self
     }

@@ -136,13 +136,47 @@ pub fn answer<T: Cacheable>(
     ttl: Option<Duration>,
     compute: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
+    answer_joined(session, table, &[], key, ttl, compute)
+}
+
+/// [`answer`] for an answer that also read the `joined` tables: a write to
+/// any of them drops it too.
+pub fn answer_joined<T: Cacheable>(
+    session: &Session<'_>,
+    table: &str,
+    joined: &[&str],
+    key: Option<CacheKey>,
+    ttl: Option<Duration>,
+    compute: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     let value = compute()?;
     if let Some(key) = key {
         if session.conn.is_autocommit() {
-            session.settings.cache.lock().set(table, key, &value, ttl);
+            let mut cache = session.settings.cache.lock();
+            cache.note_joins(table, joined);
+            cache.set(table, key, &value, ttl);
         }
     }
     Ok(value)
+}
+
+/// Run a query terminal through the cache: the answer is stored under the
+/// queried table and noted against every table the query joined.
+pub fn answer_query<T: Cacheable>(
+    session: &Session<'_>,
+    spec: &QuerySpec,
+    key: Option<CacheKey>,
+    compute: fn(&Session<'_>, &QuerySpec) -> Result<T>,
+) -> Result<T> {
+    let joined: Vec<&str> = spec.joins.iter().map(|j| j.table.table_name).collect();
+    answer_joined(
+        session,
+        spec.table.table_name,
+        &joined,
+        key,
+        spec.cache_ttl,
+        || compute(session, spec),
+    )
 }
 
 /// The prepared (cached) statement of `spec` in `mode`, parameters bound

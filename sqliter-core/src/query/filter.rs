@@ -158,6 +158,9 @@ pub(crate) enum Operand {
 /// One checked condition on one column of a table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
+    /// The table alias the column belongs to: 0 for the queried table, k
+    /// for the k-th join.
+    pub(crate) on: usize,
     pub(crate) column: usize,
     pub(crate) op: Op,
     pub(crate) operand: Operand,
@@ -223,25 +226,63 @@ pub(crate) fn parse_operand(field: &str, op: Op, param: Param) -> Result<Operand
     }
 }
 
-/// Parse an upstream lookup (`"name"`, `"year__gte"`) against `meta`.
-pub(crate) fn parse_lookup(meta: &TableMeta, key: &str, param: Param) -> Result<Condition, Error> {
-    let (field, op) = match key.rsplit_once("__") {
-        Some((field, suffix)) => match Op::from_suffix(suffix) {
-            Some(op) => (field, op),
-            None if meta.column_index(field).is_some() => {
-                return Err(invalid_filter(
-                    key,
-                    format!("unknown operator '__{suffix}'"),
-                ));
-            }
-            None => (key, Op::Eq),
+/// Parse an upstream lookup (`"name"`, `"year__gte"`, and through
+/// foreign keys `"author_id__name__startswith"`, any depth) against `meta`,
+/// adding the joins a traversal needs to `joins`.
+pub(crate) fn parse_lookup(
+    meta: &'static TableMeta,
+    joins: &mut Vec<super::spec::Join>,
+    key: &str,
+    param: Param,
+) -> Result<Condition, Error> {
+    let segments: Vec<&str> = key.split("__").collect();
+    let (path, op) = match segments.split_last() {
+        Some((last, rest)) if !rest.is_empty() => match Op::from_suffix(last) {
+            Some(op) => (rest, op),
+            None => (&segments[..], Op::Eq),
         },
-        None => (key, Op::Eq),
+        _ => (&segments[..], Op::Eq),
     };
-    let column = meta.column_index(field).ok_or_else(|| {
-        invalid_filter(field, format!("no such field on model {}", meta.model_name))
+    let Some((field, hops)) = path.split_last() else {
+        return Err(invalid_filter(key, "empty lookup"));
+    };
+    let (mut on, mut table) = (0, meta);
+    for (i, hop) in hops.iter().enumerate() {
+        let column = table.column_index(hop).ok_or_else(|| {
+            invalid_filter(*hop, format!("no such field on model {}", table.model_name))
+        })?;
+        let Some(fk) = &table.columns[column].foreign_key else {
+            // `name__regex`: a misspelt operator, or a traversal through a
+            // field that is not a foreign key.
+            let next = path.get(i + 1).copied().unwrap_or(field);
+            let reason = format!(
+                "unknown operator '__{next}', and '{hop}' is not a foreign key of {} to follow",
+                table.model_name
+            );
+            return Err(invalid_filter(key, reason));
+        };
+        let join = super::spec::Join {
+            parent: on,
+            column,
+            table: (fk.target)(),
+        };
+        on = match joins.iter().position(|j| *j == join) {
+            Some(existing) => existing + 1,
+            None => {
+                joins.push(join);
+                joins.len()
+            }
+        };
+        table = join.table;
+    }
+    let column = table.column_index(field).ok_or_else(|| {
+        invalid_filter(
+            *field,
+            format!("no such field on model {}", table.model_name),
+        )
     })?;
     Ok(Condition {
+        on,
         column,
         op,
         operand: parse_operand(field, op, param)?,
@@ -311,6 +352,7 @@ impl<M: DbModel, T> Column<M, T> {
         let condition = self
             .encode(value)
             .map(|v| Condition {
+                on: 0,
                 column: self.index,
                 op,
                 operand: Operand::One(v),
@@ -325,6 +367,7 @@ impl<M: DbModel, T> Column<M, T> {
             .map(|v| self.encode(&v))
             .collect::<Result<Vec<_>, _>>()
             .map(|items| Condition {
+                on: 0,
                 column: self.index,
                 op,
                 operand: Operand::List(items),
@@ -376,6 +419,7 @@ impl<M: DbModel, T> Column<M, T> {
 
     fn flag(self, op: Op) -> Filter<M> {
         Filter::new(Ok(Condition {
+            on: 0,
             column: self.index,
             op,
             operand: Operand::Flag(true),
@@ -384,6 +428,7 @@ impl<M: DbModel, T> Column<M, T> {
 
     fn text(self, op: Op, text: &str) -> Filter<M> {
         Filter::new(Ok(Condition {
+            on: 0,
             column: self.index,
             op,
             operand: Operand::One(text_pattern(op, text)),
@@ -496,9 +541,4 @@ impl<S: Into<Cow<'static, str>>, V: Into<Param>> From<(S, V)> for Assignment {
 /// Turn a typed filter into the untyped condition, keeping its error.
 pub(crate) fn into_condition<M>(filter: Filter<M>) -> Result<Condition, Error> {
     filter.condition
-}
-
-/// A string lookup on `M`.
-pub(crate) fn lookup<M: DbModel>(key: &str, value: Param) -> Result<Condition, Error> {
-    parse_lookup(M::META, key, value)
 }

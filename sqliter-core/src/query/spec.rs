@@ -5,6 +5,33 @@ use super::filter::Condition;
 use crate::error::Error;
 use crate::model::TableMeta;
 
+/// A `LEFT JOIN` followed by a traversal filter (`author_id__name`): the
+/// table reached through foreign-key column `column` of the table at alias
+/// `parent` (0 is the queried table, k is `joins[k - 1]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Join {
+    pub(crate) parent: usize,
+    pub(crate) column: usize,
+    pub(crate) table: &'static TableMeta,
+}
+
+impl Join {
+    /// Identity of the join: the table's metadata is compared by address.
+    pub(crate) fn key(&self) -> (usize, usize, usize) {
+        (
+            self.parent,
+            self.column,
+            std::ptr::from_ref(self.table) as usize,
+        )
+    }
+}
+
+impl PartialEq for Join {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
 /// What an `ORDER BY` key sorts on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrderTarget {
@@ -42,6 +69,8 @@ pub struct QuerySpec {
     pub(crate) cache_ttl: Option<std::time::Duration>,
     /// `group_by` / `annotate` / `having`: projection mode.
     pub(crate) aggregation: Option<super::aggregate::Aggregation>,
+    /// Tables joined by traversal filters.
+    pub(crate) joins: Vec<Join>,
 }
 
 /// The terminal method a cached answer belongs to (part of its key).
@@ -76,6 +105,7 @@ impl QuerySpec {
             bypass_cache: false,
             cache_ttl: None,
             aggregation: None,
+            joins: Vec::new(),
         }
     }
 

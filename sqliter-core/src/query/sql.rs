@@ -2,6 +2,7 @@
 //! the query's shape, so it is built once per shape and kept in a small
 //! process-wide cache; each call only collects the parameters.
 
+use std::fmt::Write;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -60,6 +61,17 @@ impl<'q> Writer<'q> {
         }
     }
 
+    /// A column, qualified by its table alias (`"t1"."name"`) when the
+    /// query joins tables.
+    fn column(&mut self, alias: Option<usize>, name: &str) {
+        if let Some(sql) = &mut self.sql {
+            if let Some(alias) = alias {
+                let _ = write!(sql, "\"t{alias}\".");
+            }
+            sql.push_str(&quote_ident(name));
+        }
+    }
+
     fn param(&mut self, value: ValueRef<'q>) {
         self.sql("?");
         self.params.push(value);
@@ -76,7 +88,8 @@ struct ShapeKey {
     table: usize,
     mode: Mode,
     projection: Option<Vec<usize>>,
-    conditions: Vec<(usize, Op, OperandShape)>,
+    conditions: Vec<(usize, usize, Op, OperandShape)>,
+    joins: Vec<(usize, usize, usize)>,
     order: Vec<Order>,
     updates: Vec<usize>,
     limit: bool,
@@ -130,8 +143,9 @@ pub(crate) fn build<'q>(
         conditions: spec
             .conditions
             .iter()
-            .map(|c| (c.column, c.op, operand_shape(&c.operand)))
+            .map(|c| (c.on, c.column, c.op, operand_shape(&c.operand)))
             .collect(),
+        joins: spec.joins.iter().map(super::spec::Join::key).collect(),
         order: spec.order.clone(),
         updates: updates.iter().map(|(c, _)| *c).collect(),
         limit: spec.limit.is_some(),
@@ -185,7 +199,7 @@ fn write_statement<'q>(
             w.sql("SELECT ");
             write_columns(w, spec);
             w.sql(" FROM ");
-            w.ident(table.table_name);
+            write_from(w, spec);
             write_where(w, spec);
             write_order(w, spec, mode == Mode::Last);
             write_limit(w, spec, mode);
@@ -202,7 +216,7 @@ fn write_statement<'q>(
                 // `offset(1).count()` is 0).
                 w.sql("(SELECT 1 FROM ");
             }
-            w.ident(table.table_name);
+            write_from(w, spec);
             write_where(w, spec);
             if windowed {
                 write_order(w, spec, false);
@@ -216,7 +230,7 @@ fn write_statement<'q>(
         Mode::Delete => {
             w.sql("DELETE FROM ");
             w.ident(table.table_name);
-            write_where(w, spec);
+            write_write_filter(w, spec);
         }
         Mode::Update => {
             w.sql("UPDATE ");
@@ -230,7 +244,7 @@ fn write_statement<'q>(
                 w.sql(" = ");
                 w.param(value.as_ref());
             }
-            write_where(w, spec);
+            write_write_filter(w, spec);
         }
     }
 }
@@ -247,30 +261,33 @@ fn write_aggregation<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
             w.sql(", ");
         }
     };
+    let root = root_alias(spec);
     for &c in &aggregation.group_by {
         comma(w);
-        w.ident(table.columns[c].column);
+        w.column(root, table.columns[c].column);
     }
     for a in &aggregation.annotations {
         comma(w);
-        w.sql(&a.expression(table));
-        w.sql(" AS ");
+        w.sql(a.func.sql());
+        w.sql(if a.distinct { "(DISTINCT " } else { "(" });
+        match a.column {
+            Some(c) => w.column(root, table.columns[c].column),
+            None => w.sql("*"),
+        }
+        w.sql(") AS ");
         w.ident(&a.alias);
     }
     w.sql(" FROM ");
-    w.ident(table.table_name);
+    write_from(w, spec);
     write_where(w, spec);
     for (i, &c) in aggregation.group_by.iter().enumerate() {
         w.sql(if i == 0 { " GROUP BY " } else { ", " });
-        w.ident(table.columns[c].column);
+        w.column(root, table.columns[c].column);
     }
     for (i, h) in aggregation.having.iter().enumerate() {
         w.sql(if i == 0 { " HAVING " } else { " AND " });
         // Checked by `exec::check`: a grouped field or an alias.
-        let name = aggregation
-            .resolve(table, &h.name)
-            .unwrap_or_else(|| h.name.clone());
-        write_predicate(w, &name, h.op, &h.operand);
+        write_predicate(w, named(spec, &h.name), h.op, &h.operand);
     }
     if !aggregation.group_by.is_empty() || !spec.order.is_empty() {
         write_order(w, spec, false);
@@ -286,7 +303,7 @@ fn write_columns(w: &mut Writer<'_>, spec: &QuerySpec) {
                 if i > 0 {
                     w.sql(", ");
                 }
-                w.ident(columns[c].column);
+                w.column(root_alias(spec), columns[c].column);
             }
         }
         None => {
@@ -294,7 +311,7 @@ fn write_columns(w: &mut Writer<'_>, spec: &QuerySpec) {
                 if i > 0 {
                     w.sql(", ");
                 }
-                w.ident(c.column);
+                w.column(root_alias(spec), c.column);
             }
         }
     }
@@ -310,16 +327,12 @@ fn write_order(w: &mut Writer<'_>, spec: &QuerySpec, reversed: bool) {
     for (i, key) in keys.iter().enumerate() {
         w.sql(if i == 0 { " ORDER BY " } else { ", " });
         match &key.target {
-            OrderTarget::Column(c) => w.ident(spec.table.columns[*c].column),
+            OrderTarget::Column(c) => w.column(root_alias(spec), spec.table.columns[*c].column),
             // Checked by `exec::check`: a grouped field or an alias.
-            OrderTarget::Name(name) => match spec
-                .aggregation
-                .as_ref()
-                .and_then(|a| a.resolve(spec.table, name))
-            {
-                Some(resolved) => w.ident(&resolved),
-                None => w.ident(name),
-            },
+            OrderTarget::Name(name) => {
+                let lhs = named(spec, name);
+                w.column(lhs.alias, lhs.name);
+            }
         }
         w.sql(if key.descending == reversed {
             " ASC"
@@ -327,6 +340,77 @@ fn write_order(w: &mut Writer<'_>, spec: &QuerySpec, reversed: bool) {
             " DESC"
         });
     }
+}
+
+/// The alias of the queried table: `Some(0)` ("t0") when the query joins
+/// tables, `None` (unqualified names) otherwise.
+fn root_alias(spec: &QuerySpec) -> Option<usize> {
+    (!spec.joins.is_empty()).then_some(0)
+}
+
+/// The left-hand side of a predicate: a column of some table alias, or an
+/// aggregate alias.
+#[derive(Clone, Copy)]
+struct Lhs<'a> {
+    alias: Option<usize>,
+    name: &'a str,
+}
+
+/// A grouped field (its column, qualified) or an aggregate alias (as is),
+/// named in `having` or `order`.
+fn named<'a>(spec: &'a QuerySpec, name: &'a str) -> Lhs<'a> {
+    let aggregation = spec.aggregation.as_ref();
+    let is_alias = aggregation.is_some_and(|a| a.annotations.iter().any(|an| an.alias == name));
+    match spec.table.column_index(name) {
+        Some(c) if !is_alias => Lhs {
+            alias: root_alias(spec),
+            name: spec.table.columns[c].column,
+        },
+        _ => Lhs { alias: None, name },
+    }
+}
+
+/// `"t" [AS "t0" LEFT JOIN "u" AS "t1" ON "t1"."pk" = "t0"."fk" ...]`.
+fn write_from(w: &mut Writer<'_>, spec: &QuerySpec) {
+    w.ident(spec.table.table_name);
+    if spec.joins.is_empty() {
+        return;
+    }
+    w.sql(" AS \"t0\"");
+    for (k, join) in spec.joins.iter().enumerate() {
+        let alias = k + 1;
+        let parent = if join.parent == 0 {
+            spec.table
+        } else {
+            spec.joins[join.parent - 1].table
+        };
+        w.sql(" LEFT JOIN ");
+        w.ident(join.table.table_name);
+        if let Some(sql) = &mut w.sql {
+            let _ = write!(sql, " AS \"t{alias}\" ON ");
+        }
+        w.column(Some(alias), "pk");
+        w.sql(" = ");
+        w.column(Some(join.parent), parent.columns[join.column].column);
+    }
+}
+
+/// The filter of a bulk `UPDATE` / `DELETE`: its own `WHERE`, or with joins
+/// `WHERE "pk" IN (SELECT "t0"."pk" FROM ... joined ... WHERE ...)`, since
+/// SQLite's UPDATE and DELETE take no joins.
+fn write_write_filter<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
+    if spec.joins.is_empty() {
+        write_where(w, spec);
+        return;
+    }
+    w.sql(" WHERE ");
+    w.ident("pk");
+    w.sql(" IN (SELECT ");
+    w.column(Some(0), "pk");
+    w.sql(" FROM ");
+    write_from(w, spec);
+    write_where(w, spec);
+    w.sql(")");
 }
 
 /// Without keys, rows come in pk order (so `fetch_last` is well defined),
@@ -375,13 +459,20 @@ fn write_where<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
 }
 
 fn write_condition<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec, condition: &'q Condition) {
-    let column = spec.table.columns[condition.column].column;
-    write_predicate(w, column, condition.op, &condition.operand);
+    let table = match condition.on {
+        0 => spec.table,
+        k => spec.joins[k - 1].table,
+    };
+    let lhs = Lhs {
+        alias: (!spec.joins.is_empty()).then_some(condition.on),
+        name: table.columns[condition.column].column,
+    };
+    write_predicate(w, lhs, condition.op, &condition.operand);
 }
 
 /// `name <op> operand`, for a filter on a column or a `having` on a grouped
 /// field or an alias.
-fn write_predicate<'q>(w: &mut Writer<'q>, column: &str, op: Op, operand: &'q Operand) {
+fn write_predicate<'q>(w: &mut Writer<'q>, column: Lhs<'_>, op: Op, operand: &'q Operand) {
     let comparison = |op: Op| match op {
         Op::Ne => " != ",
         Op::Lt => " < ",
@@ -394,33 +485,33 @@ fn write_predicate<'q>(w: &mut Writer<'q>, column: &str, op: Op, operand: &'q Op
         (Operand::One(Value::Null), Op::Eq)
         | (Operand::Flag(true), Op::IsNull)
         | (Operand::Flag(false), Op::NotNull) => {
-            w.ident(column);
+            w.column(column.alias, column.name);
             w.sql(" IS NULL");
         }
         (Operand::One(Value::Null), Op::Ne)
         | (Operand::Flag(false), Op::IsNull)
         | (Operand::Flag(true), Op::NotNull) => {
-            w.ident(column);
+            w.column(column.alias, column.name);
             w.sql(" IS NOT NULL");
         }
         (Operand::Flag(_), _) => w.sql("1"),
         (Operand::List(items), op) => write_list(w, column, op == Op::NotIn, items),
         (Operand::One(value), Op::Like) => {
-            w.ident(column);
+            w.column(column.alias, column.name);
             w.sql(" LIKE ");
             w.param(value.as_ref());
         }
         // The operand already holds the GLOB pattern (see `text_pattern`).
         (Operand::One(pattern), op) if op.is_text() => write_text_match(w, column, op, pattern),
         (Operand::One(value), op) => {
-            w.ident(column);
+            w.column(column.alias, column.name);
             w.sql(comparison(op));
             w.param(value.as_ref());
         }
     }
 }
 
-fn write_list<'q>(w: &mut Writer<'q>, column: &str, negated: bool, items: &'q [Value]) {
+fn write_list<'q>(w: &mut Writer<'q>, column: Lhs<'_>, negated: bool, items: &'q [Value]) {
     let values: Vec<&Value> = items.iter().filter(|v| !v.is_null()).collect();
     let has_null = values.len() != items.len();
     // `None` in the list stands for NULL: `in` also matches NULL rows,
@@ -436,7 +527,7 @@ fn write_list<'q>(w: &mut Writer<'q>, column: &str, negated: bool, items: &'q [V
     if values.is_empty() {
         w.sql(if negated { "1" } else { "0" });
     } else {
-        w.ident(column);
+        w.column(column.alias, column.name);
         w.sql(if negated { " NOT IN (" } else { " IN (" });
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
@@ -448,7 +539,7 @@ fn write_list<'q>(w: &mut Writer<'q>, column: &str, negated: bool, items: &'q [V
     }
     if let Some(joiner) = null_clause {
         w.sql(joiner);
-        w.ident(column);
+        w.column(column.alias, column.name);
         w.sql(if negated {
             " IS NOT NULL)"
         } else {
@@ -457,13 +548,13 @@ fn write_list<'q>(w: &mut Writer<'q>, column: &str, negated: bool, items: &'q [V
     }
 }
 
-fn write_text_match<'q>(w: &mut Writer<'q>, column: &str, op: Op, pattern: &'q Value) {
+fn write_text_match<'q>(w: &mut Writer<'q>, column: Lhs<'_>, op: Op, pattern: &'q Value) {
     if op.is_case_insensitive() {
         w.sql("sqliter_fold(");
-        w.ident(column);
+        w.column(column.alias, column.name);
         w.sql(")");
     } else {
-        w.ident(column);
+        w.column(column.alias, column.name);
     }
     w.sql(" GLOB ");
     w.param(pattern.as_ref());
