@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock as StdRwLock};
 
-use sqliter_core::{configure_connection, Error, Result, Session, Settings};
+use sqliter_core::{Error, Result, Session, Settings};
 use tokio::sync::RwLock;
 
 /// What every clone of an `AsyncSqliterDB` shares.
@@ -72,23 +72,14 @@ impl Shared {
         if let Some(conn) = self.current() {
             return Ok(conn);
         }
-        let settings = &self.settings;
-        let connection_error =
-            |source: tokio_rusqlite::rusqlite::Error| Error::DatabaseConnection {
-                path: settings.db_filename().to_owned(),
-                source: Arc::new(source),
-            };
-        let conn = match &settings.filename {
-            Some(path) => tokio_rusqlite::Connection::open(path).await,
-            None => tokio_rusqlite::Connection::open_in_memory().await,
-        }
-        .map_err(connection_error)?;
-        conn.call(|c| configure_connection(c))
+        // The sync door's opener (file or memory, foreign keys, busy timeout,
+        // SQL functions), run off the async workers; the configured
+        // connection then moves to its own thread.
+        let settings = Arc::clone(&self.settings);
+        let conn = tokio::task::spawn_blocking(move || settings.open_connection())
             .await
-            .map_err(|e| match e {
-                tokio_rusqlite::Error::Error(source) => connection_error(source),
-                _ => closed_thread(),
-            })?;
+            .map_err(|e| Error::Internal(format!("opening the database failed: {e}")))??;
+        let conn = tokio_rusqlite::Connection::from(conn);
         *self.conn.write().unwrap_or_else(PoisonError::into_inner) = Some(conn.clone());
         Ok(conn)
     }

@@ -303,15 +303,6 @@ impl QueryCache {
         }
     }
 
-    /// The keys kept for `table`, most recently used first (for tests and
-    /// debugging).
-    pub fn keys(&self, table: &str) -> Vec<CacheKey> {
-        self.tables
-            .get(table)
-            .map(|t| t.entries.iter().map(|(k, _)| k.clone()).collect())
-            .unwrap_or_default()
-    }
-
     /// Whether any entry is kept.
     pub(crate) fn is_empty(&self) -> bool {
         self.tables.values().all(|t| t.entries.is_empty())

@@ -116,11 +116,6 @@ impl QuerySpec {
         }
     }
 
-    /// Split off the deferred error, if any: a terminal reports it.
-    pub fn take_error(&mut self) -> Option<Error> {
-        self.error.take()
-    }
-
     /// The error a chain method recorded, if any.
     pub fn error(&self) -> Option<&Error> {
         self.error.as_ref()
