@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use sqliter_core::cache::Cacheable;
 use sqliter_core::query::exec::{self, Lookup};
 use sqliter_core::query::{Assignment, DictRow, QueryChain, QuerySpec, Terminal};
+use sqliter_core::Related;
 use sqliter_core::{DbModel, Result, Session};
 
 use crate::db::AsyncSqliterDB;
@@ -99,6 +100,17 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
             .iter()
             .map(DictRow::decode)
             .collect()
+    }
+
+    /// Every matching record with the relations `prefetch_related` names,
+    /// loaded by one extra query per level, all in one round trip (never
+    /// cached).
+    pub async fn fetch_related(&self) -> Result<Vec<Related<M>>>
+    where
+        M: Sync,
+    {
+        exec::check(&self.spec, Terminal::Related)?;
+        self.run(exec::fetch_related::<M>).await
     }
 
     /// Every matching row.

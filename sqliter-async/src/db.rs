@@ -56,7 +56,7 @@ impl AsyncSqliterDB {
             ));
         }
         Ok(Self {
-            shared: Arc::new(Shared::new(options.into_settings()?)),
+            shared: Shared::new(options.into_settings()?),
             tx: None,
         })
     }
@@ -468,5 +468,33 @@ impl AsyncSqliterDB {
     /// Start a query on `M` (synchronous; its terminal methods are async).
     pub fn select<M: DbModel>(&self) -> AsyncQueryBuilder<M> {
         AsyncQueryBuilder::new(self.clone())
+    }
+}
+
+impl sqliter_core::LinkedDb for AsyncSqliterDB {
+    fn from_link(link: &sqliter_core::Link) -> Option<Self> {
+        link.upgrade::<Shared>()
+            .map(|shared| Self { shared, tx: None })
+    }
+
+    fn link(&self) -> sqliter_core::Link {
+        self.shared.link.clone()
+    }
+}
+
+impl sqliter_core::AsyncRelationDb for AsyncSqliterDB {
+    fn get_related<M: DbModel>(
+        &self,
+        pk: i64,
+    ) -> impl std::future::Future<Output = Result<Option<M>>> + Send {
+        self.get::<M>(pk)
+    }
+}
+
+impl sqliter_core::SelectDb for AsyncSqliterDB {
+    type Query<'a, M: DbModel> = AsyncQueryBuilder<M>;
+
+    fn query<M: DbModel>(&self) -> AsyncQueryBuilder<M> {
+        self.select::<M>()
     }
 }

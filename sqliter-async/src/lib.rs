@@ -36,10 +36,39 @@ pub use transaction::AsyncTransaction;
 
 pub use sqliter_core::{
     cache, query, Aggregate, Assignment, CacheStats, Column, CreateTableOptions, DbModel,
-    DbOptions, DecodeError, DictRow, Error, Filter, GetOptions, InsertOptions, Logger, OrderKey,
-    Param, QueryChain, Result, TextColumn, Value, ValueError,
+    DbOptions, DecodeError, DictRow, Error, Filter, ForeignKeyOf, GetOptions, InsertOptions,
+    Logger, OrderKey, Param, Prefetched, QueryChain, Related, Result, TextColumn, Value,
+    ValueError,
 };
 pub use tokio_rusqlite;
+
+/// A foreign key of the async door: the column `<field>_id` holding the pk
+/// of a `T`, plus the `T` once loaded (`book.author.fetch().await`). See
+/// [`ForeignKeyOf`] for its methods.
+///
+/// ```
+/// use sqliter_async::{AsyncForeignKey, AsyncSqliterDB, DbModel, DbOptions, prelude::*};
+///
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct Author { pk: i64, name: String }
+///
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct Book { pk: i64, title: String, author: AsyncForeignKey<Author> }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> sqliter_async::Result<()> {
+/// let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+/// db.create_table::<Author>().await?;
+/// db.create_table::<Book>().await?;
+/// let ann = db.insert(Author { name: "Ann".into(), ..Default::default() }).await?;
+/// db.insert(Book { title: "Dune".into(), author: AsyncForeignKey::to(&ann), ..Default::default() }).await?;
+///
+/// let book = db.select::<Book>().fetch_one().await?.unwrap();
+/// assert_eq!(book.author.fetch().await?.unwrap().name, "Ann");
+/// assert_eq!(ann.books(&db).count().await?, 1);
+/// # Ok(()) }
+/// ```
+pub type AsyncForeignKey<T> = ForeignKeyOf<T, AsyncSqliterDB>;
 
 /// The traits that give query builders and typed columns their methods.
 pub mod prelude {

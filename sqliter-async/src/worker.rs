@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock as StdRwLock};
 
-use sqliter_core::{Error, Result, Session, Settings};
+use sqliter_core::{Error, Link, Result, Session, Settings};
 use tokio::sync::RwLock;
 
 /// What every clone of an `AsyncSqliterDB` shares.
@@ -23,6 +23,8 @@ pub(crate) struct Shared {
     pub tx_depth: AtomicU32,
     /// Closures sent to the database thread (a diagnostic).
     pub round_trips: AtomicU64,
+    /// What records' relation fields hold to reach this database.
+    pub link: Link,
 }
 
 fn closed_thread() -> Error {
@@ -38,15 +40,16 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 impl Shared {
-    pub fn new(settings: Settings) -> Self {
-        Self {
+    pub fn new(settings: Settings) -> Arc<Self> {
+        Arc::new_cyclic(|weak| Self {
+            link: Link::new(weak.clone()),
             settings: Arc::new(settings),
             conn: StdRwLock::new(None),
             opening: tokio::sync::Mutex::new(()),
             gate: Arc::new(RwLock::new(())),
             tx_depth: AtomicU32::new(0),
             round_trips: AtomicU64::new(0),
-        }
+        })
     }
 
     pub fn current(&self) -> Option<tokio_rusqlite::Connection> {
@@ -94,9 +97,11 @@ impl Shared {
     {
         let conn = self.connection().await?;
         let settings = Arc::clone(&self.settings);
+        let link = self.link.clone();
         self.round_trips.fetch_add(1, Ordering::Relaxed);
         conn.call(move |c| {
-            let outcome = catch_unwind(AssertUnwindSafe(|| f(&Session::new(c, &settings))));
+            let session = Session::new(c, &settings).with_link(&link);
+            let outcome = catch_unwind(AssertUnwindSafe(|| f(&session)));
             Ok::<_, Error>(
                 outcome.unwrap_or_else(|payload| {
                     Err(Error::Internal(panic_message(payload.as_ref())))

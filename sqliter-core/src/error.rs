@@ -181,6 +181,33 @@ pub enum Error {
     #[error("invalid projection: {0}")]
     InvalidProjection(String),
 
+    /// A `select_related` path that does not follow `ForeignKey` fields.
+    #[error("invalid relationship path '{path}': {reason}")]
+    InvalidRelationship {
+        /// The path as given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A `prefetch_related` path that does not name reverse relations.
+    #[error("invalid prefetch path '{path}': {reason}")]
+    InvalidPrefetch {
+        /// The path as given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A relation field cannot reach a database.
+    #[error("cannot load the related {model}: {reason}")]
+    NotAttached {
+        /// The related model.
+        model: &'static str,
+        /// Why.
+        reason: String,
+    },
+
     /// An update names unknown or protected fields, or gives a value that
     /// does not fit the field.
     #[error("invalid update: {0}")]

@@ -62,6 +62,7 @@ mod error;
 mod model;
 pub mod query;
 mod record;
+mod relation;
 mod schema;
 mod session;
 mod value;
@@ -77,6 +78,10 @@ pub use query::{
     QuerySpec, TextColumn,
 };
 pub use record::{GetOptions, InsertOptions};
+pub use relation::{
+    AsyncRelationDb, ForeignKey, ForeignKeyOf, Link, LinkedDb, Prefetched, Related, RelationSlot,
+    SelectDb,
+};
 pub use schema::{create_table_sql, index_sqls, CreateTableOptions};
 pub use session::{transaction_begin_sql, transaction_end_sql, Session};
 pub use sqliter_derive::DbModel;
@@ -110,10 +115,14 @@ pub mod __private {
         check_field, unselected, Probe, ViaClone, ViaDefault, ViaHeapSize, ViaNoClone,
         ViaNoDefault, ViaNoHeapSize,
     };
+    pub use crate::relation::{
+        load_children, reverse_query, RelationSlot, ReverseRelation, SelectDb,
+    };
     pub use crate::value::{
         Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,
     };
     pub use crate::Result;
+    pub use inventory;
     pub use rusqlite::types::ValueRef;
     pub use rusqlite::{Row, Statement};
     pub use std::sync::OnceLock;

@@ -8,6 +8,7 @@ use rusqlite::{Connection, Statement};
 
 use crate::db::Settings;
 use crate::error::{sql_error, Result};
+use crate::relation::Link;
 use crate::value::DecodeContext;
 
 /// A connection and the settings of the door that owns it.
@@ -17,17 +18,33 @@ pub struct Session<'c> {
     pub conn: &'c Connection,
     /// The owning door's settings (logging, auto-commit, time zone).
     pub settings: &'c Settings,
+    /// The door's link, given to the records read (their relation fields
+    /// load through it).
+    pub link: Option<&'c Link>,
 }
 
 impl<'c> Session<'c> {
     /// Pair a connection with settings.
     pub fn new(conn: &'c Connection, settings: &'c Settings) -> Self {
-        Self { conn, settings }
+        Self {
+            conn,
+            settings,
+            link: None,
+        }
+    }
+
+    /// The same session, giving records `link`.
+    pub fn with_link(self, link: &'c Link) -> Self {
+        Self {
+            link: Some(link),
+            ..self
+        }
     }
 
     pub(crate) fn decode_context(&self) -> DecodeContext {
         DecodeContext {
             return_local_time: self.settings.return_local_time,
+            link: self.link.cloned(),
         }
     }
 

@@ -197,12 +197,22 @@ impl<'a> Model<'a> {
     }
 }
 
-impl Field<'_> {
-    /// The SQL column name (`db_column` or the field name).
+impl<'a> Field<'a> {
+    /// The SQL column name: `db_column`, else `<field>_id` for a
+    /// `ForeignKey` field (as upstream), else the field name.
     pub fn column(&self) -> String {
-        self.attrs
-            .db_column
-            .get()
-            .map_or_else(|| self.name.clone(), syn::LitStr::value)
+        match self.attrs.db_column.get() {
+            Some(lit) => lit.value(),
+            None if self.relation_target().is_some() => format!("{}_id", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The model a `ForeignKey<T>` field points at.
+    pub fn relation_target(&self) -> Option<&'a Type> {
+        match self.kind {
+            FieldKind::OrmForeignKey { target } => Some(target),
+            _ => None,
+        }
     }
 }

@@ -8,7 +8,7 @@ use syn::{DeriveInput, Ident, LitStr};
 use crate::ast::{Codec, Field, FieldKind, Model, Reserved};
 use crate::attr::ReferentialAction;
 use crate::ctxt::Ctxt;
-use crate::naming::default_table_name;
+use crate::naming::{default_related_name, default_table_name};
 use crate::valid;
 
 /// The path generated code reaches runtime items through: `sqliter-core`
@@ -47,21 +47,12 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     }
 }
 
-/// ORM relation field types arrive with the relations layer; until then
-/// say so at the field's type.
+/// Many-to-many fields arrive with their own layer; until then say so at
+/// the field's type.
 fn reject_relation_fields(cx: &Ctxt, model: &Model<'_>) {
     for field in &model.fields {
-        match field.kind {
-            FieldKind::OrmForeignKey { target } => cx.error_spanned_by(
-                field.ty,
-                format!(
-                    "`ForeignKey` fields are not available yet; declare `#[sqliter(foreign_key = {})] {}_id: i64`",
-                    target.to_token_stream(),
-                    field.name
-                ),
-            ),
-            FieldKind::ManyToMany { .. } => cx.error_spanned_by(field.ty, "`ManyToMany` fields are not available yet"),
-            _ => {}
+        if let FieldKind::ManyToMany { .. } = field.kind {
+            cx.error_spanned_by(field.ty, "`ManyToMany` fields are not available yet");
         }
     }
 }
@@ -137,26 +128,40 @@ fn data_column(data: &DataField<'_, '_>) -> TokenStream {
     let name = &field.name;
     let column = field.column();
     let unique = field.attrs.unique.get().is_some();
-    let foreign_key = match field.attrs.foreign_key.get() {
+    let explicit = field.attrs.foreign_key.get().map(ToTokens::to_token_stream);
+    let orm = field.relation_target();
+    let foreign_key = match explicit.or_else(|| orm.map(ToTokens::to_token_stream)) {
         Some(target) => {
+            // Spanned on the target: "not a model" is reported there.
+            let target_meta =
+                quote_spanned!(target.span()=> <#target as __sq::DbModel>::table_meta);
             let on_delete = action_tokens(field.attrs.on_delete.get());
             let on_update = action_tokens(field.attrs.on_update.get());
+            let orm = orm.is_some();
             quote! {
                 ::core::option::Option::Some(__sq::ForeignKeyMeta {
-                    target: <#target as __sq::DbModel>::table_meta,
+                    target: #target_meta,
                     on_delete: #on_delete,
                     on_update: #on_update,
+                    orm: #orm,
                 })
             }
         }
         None => quote!(::core::option::Option::None),
+    };
+    // A `ForeignKey` field is nullable by `#[sqliter(null)]`, not by type.
+    let nullable = if orm.is_some() {
+        let null = field.attrs.null.get().is_some();
+        quote!(#null)
+    } else {
+        quote!(#codec.nullable)
     };
     quote_spanned! {ty.span()=>
         __sq::ColumnMeta {
             field: #name,
             column: #column,
             sql_type: #codec.sql_type,
-            nullable: #codec.nullable,
+            nullable: #nullable,
             unique: #unique,
             kind: __sq::ColumnKind::Data,
             foreign_key: #foreign_key,
@@ -190,12 +195,12 @@ fn codec_definition(data: &DataField<'_, '_>) -> TokenStream {
     out
 }
 
-fn timestamp_accessors(
-    model: &Model<'_>,
-    which: Reserved,
-    get: &Ident,
-    set: &Ident,
-) -> TokenStream {
+fn timestamp_accessors(model: &Model<'_>, which: Reserved) -> TokenStream {
+    let (get, set) = match which {
+        Reserved::UpdatedAt => ("updated_at", "set_updated_at"),
+        _ => ("created_at", "set_created_at"),
+    };
+    let (get, set) = (format_ident(get), format_ident(set));
     match model.reserved(which) {
         Some(field) => {
             let ident = field.ident;
@@ -245,6 +250,7 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
         .iter()
         .filter_map(|field| match field.kind {
             FieldKind::Column(codec) => Some((field, codec)),
+            FieldKind::OrmForeignKey { .. } => Some((field, Codec::Plain)),
             _ => None,
         })
         .enumerate()
@@ -265,21 +271,13 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
     let binds = bind_statements(&data);
     let decodes = field_decoders(model, &data);
 
-    let created = timestamp_accessors(
-        model,
-        Reserved::CreatedAt,
-        &format_ident("created_at"),
-        &format_ident("set_created_at"),
-    );
-    let updated = timestamp_accessors(
-        model,
-        Reserved::UpdatedAt,
-        &format_ident("updated_at"),
-        &format_ident("set_updated_at"),
-    );
+    let created = timestamp_accessors(model, Reserved::CreatedAt);
+    let updated = timestamp_accessors(model, Reserved::UpdatedAt);
     let pk_ident = model.reserved(Reserved::Pk).map(|f| f.ident);
     let columns = column_handles(model, &data);
     let heap_types = data.iter().map(|d| d.field.ty);
+    let relation_slot = relation_slot(&data);
+    let reverse = reverse_relations(model, &data);
     let heap_fields = data.iter().map(|d| d.field.ident);
 
     quote! {
@@ -290,14 +288,18 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
 
             static __SQLITER_SQL: __sq::OnceLock<__sq::ModelSql> = __sq::OnceLock::new();
 
+            // A static, not a constant: the model's metadata has one
+            // address, which identifies the model at run time.
+            static __SQLITER_META: __sq::TableMeta = __sq::TableMeta {
+                model_name: #model_name,
+                table_name: #table_name,
+                columns: &[#pk_column, #created_column, #updated_column, #(#data_columns),*],
+                indexes: &[#(#indexes),*],
+            };
+
             #[automatically_derived]
             impl __sq::DbModel for #ident {
-                const META: &'static __sq::TableMeta = &__sq::TableMeta {
-                    model_name: #model_name,
-                    table_name: #table_name,
-                    columns: &[#pk_column, #created_column, #updated_column, #(#data_columns),*],
-                    indexes: &[#(#indexes),*],
-                };
+                const META: &'static __sq::TableMeta = &__SQLITER_META;
 
                 #[inline]
                 fn pk(&self) -> i64 { self.#pk_ident }
@@ -318,7 +320,7 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
                 ) -> __sq::Result<Self> {
                     #[allow(unused_imports)]
                     use __sq::{ViaDefault as _, ViaNoDefault as _};
-                    let __pk = __sq::decode_pk(__row, Self::META)?;
+                    let __pk = __sq::decode_pk(__row, __layout, Self::META)?;
                     ::core::result::Result::Ok(Self { #(#decodes),* })
                 }
 
@@ -337,9 +339,12 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
                     use __sq::{ViaHeapSize as _, ViaNoHeapSize as _};
                     ::core::mem::size_of::<Self>() #(+ (&&__sq::Probe::<#heap_types>::NEW).probe_heap_size(&self.#heap_fields))*
                 }
+
+                #relation_slot
             }
 
             #columns
+            #reverse
         };
     }
 }
@@ -377,12 +382,89 @@ fn column_handles(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStream 
         }
     });
     quote! {
-        #[automatically_derived]
         impl #ident {
             #(#reserved)*
             #(#fields)*
         }
     }
+}
+
+/// `DbModel::relation_slot`: the `ForeignKey` field of each column.
+fn relation_slot(data: &[DataField<'_, '_>]) -> TokenStream {
+    let arms: Vec<TokenStream> = data
+        .iter()
+        .filter(|d| d.field.relation_target().is_some())
+        .map(|d| {
+            let ident = d.field.ident;
+            let column = d.column_index;
+            quote!(#column => ::core::option::Option::Some(&self.#ident))
+        })
+        .collect();
+    if arms.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        fn relation_slot(&self, __column: usize) -> ::core::option::Option<&dyn __sq::RelationSlot> {
+            match __column {
+                #(#arms,)*
+                _ => ::core::option::Option::None,
+            }
+        }
+    }
+}
+
+/// For each `ForeignKey` field, the reverse accessor on the target model
+/// (`author.books(&db)`), named by `related_name` and spanned on it, so two
+/// relations claiming one name collide where they are written; and its
+/// registration for `prefetch_related`.
+fn reverse_relations(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStream {
+    let child = model.ident;
+    let mut out = TokenStream::new();
+    for d in data {
+        let Some(target) = d.field.relation_target() else {
+            continue;
+        };
+        let (name, span) = match d.field.attrs.related_name.get() {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (
+                default_related_name(&child.to_string()),
+                d.field.ident.span(),
+            ),
+        };
+        let method = Ident::new(&name, span);
+        let column = d.column_index;
+        let doc = format!(
+            "The `{child}` records whose `{}` points at this one: a query with the full chain (reverse relation `{name}`).",
+            d.field.name
+        );
+        // The method is spanned on the `related_name` (a clash between two
+        // models is reported there), the impl on the target type.
+        let accessor = quote_spanned! {span=>
+            #[doc = #doc]
+            #[allow(dead_code)]
+            pub fn #method<'db, D: __sq::SelectDb>(&self, db: &'db D) -> D::Query<'db, #child> {
+                __sq::reverse_query::<#child, D>(db, #column, __sq::DbModel::pk(self))
+            }
+        };
+        out.extend(quote_spanned! {target.span()=>
+            impl #target {
+                #accessor
+            }
+        });
+        out.extend(quote! {
+
+            __sq::inventory::submit! {
+                __sq::ReverseRelation {
+                    parent: <#target as __sq::DbModel>::table_meta,
+                    name: #name,
+                    child: <#child as __sq::DbModel>::table_meta,
+                    column: #column,
+                    load: __sq::load_children::<#child>,
+                }
+            }
+        });
+    }
+    out
 }
 
 /// Bind every data field, in table order.

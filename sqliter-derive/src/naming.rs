@@ -15,6 +15,16 @@ pub fn default_table_name(struct_name: &str) -> String {
     snake
 }
 
+/// The reverse accessor of a relation declared by `struct_name` without
+/// `related_name`: its pluralised snake_case (`BookReview` → `book_reviews`).
+pub fn default_related_name(struct_name: &str) -> String {
+    let mut snake = snake_case(struct_name);
+    if !snake.ends_with('s') {
+        snake.push('s');
+    }
+    snake
+}
+
 /// `BookReview` → `book_review`, `HTTPRequest` → `http_request`.
 pub fn snake_case(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();

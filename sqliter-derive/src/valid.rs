@@ -153,6 +153,14 @@ fn check_fields(cx: &Ctxt, model: &Model<'_>) {
         if is_fk {
             check_foreign_key(cx, field);
         }
+        if let Some(inner) = crate::ast::generic_arg(field.ty, &["Option"]) {
+            if crate::ast::generic_arg(inner, &["ForeignKey", "AsyncForeignKey"]).is_some() {
+                cx.error_spanned_by(
+                    field.ty,
+                    "a nullable `ForeignKey` is declared with `#[sqliter(null)]`, not `Option<ForeignKey<..>>`: it then holds no id, and `fetch()` returns `None`",
+                );
+            }
+        }
         if let (Some(lit), Some(target)) = (attrs.related_name.get(), relation_target(field)) {
             if !valid_identifier(&lit.value()) {
                 cx.error_spanned_by(lit, "`related_name` must be a valid identifier");
@@ -196,8 +204,15 @@ fn relation_target(field: &crate::ast::Field<'_>) -> Option<String> {
 
 fn check_foreign_key(cx: &Ctxt, field: &crate::ast::Field<'_>) {
     let attrs = &field.attrs;
-    let optional = crate::ast::generic_arg(field.ty, &["Option"]).is_some()
-        || matches!(field.kind, FieldKind::OrmForeignKey { target } if crate::ast::generic_arg(target, &["Option"]).is_some());
+    let optional = crate::ast::generic_arg(field.ty, &["Option"]).is_some();
+    if let FieldKind::OrmForeignKey { target } = field.kind {
+        if crate::ast::generic_arg(target, &["Option"]).is_some() {
+            cx.error_spanned_by(
+                target,
+                "a nullable `ForeignKey` is declared with `#[sqliter(null)]`, not `Option` inside: `#[sqliter(null)] field: ForeignKey<Model>`",
+            );
+        }
+    }
     let nullable = optional || attrs.null.get().is_some();
     if attrs.null.get().is_some() && !optional && attrs.foreign_key.get().is_some() {
         cx.error_spanned_by(
@@ -209,7 +224,7 @@ fn check_foreign_key(cx: &Ctxt, field: &crate::ast::Field<'_>) {
         if slot.get() == Some(&ReferentialAction::SetNull) && !nullable {
             cx.error_spanned_by(
                 slot.tokens(),
-                "\"SET NULL\" needs a nullable foreign key: make the field `Option<i64>`",
+                "\"SET NULL\" needs a nullable foreign key: make the field `Option<i64>` (a `ForeignKey` field: add `null`)",
             );
         }
     }

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use sqliter_core::cache::Cacheable;
 use sqliter_core::{
-    CacheStats, CreateTableOptions, DbModel, DbOptions, GetOptions, InsertOptions, Result,
-    SqliterDB,
+    CacheStats, CreateTableOptions, DbModel, DbOptions, ForeignKeyOf, GetOptions, InsertOptions,
+    Related, Result, SqliterDB,
 };
 
 /// A database door, seen through async methods (the sync door's simply
@@ -29,6 +29,8 @@ pub trait Door: Sized {
 
     /// Open a database.
     async fn open(options: DbOptions) -> Result<Self>;
+    /// `fk.fetch()`, awaited on the async door.
+    async fn fetch_fk<T: DbModel + Sync>(fk: &ForeignKeyOf<T, Self>) -> Result<Option<&T>>;
     /// An in-memory database with `M`'s table.
     async fn memory_with<M: DbModel>() -> Self {
         let db = Self::open(DbOptions::memory()).await.expect("open");
@@ -98,6 +100,9 @@ pub trait Terminals<M> {
     async fn delete(&self) -> Result<u64>;
     async fn fetch_dicts(&self) -> Result<Vec<DictRow>>;
     async fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>>;
+    async fn fetch_related(&self) -> Result<Vec<Related<M>>>
+    where
+        M: Sync;
 }
 
 macro_rules! forward_terminals {
@@ -115,6 +120,7 @@ macro_rules! forward_terminals {
                         async fn delete(&self) -> Result<u64> { Self::delete(self)$(.$await)? }
             async fn fetch_dicts(&self) -> Result<Vec<DictRow>> { Self::fetch_dicts(self)$(.$await)? }
             async fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>> { Self::fetch_as(self)$(.$await)? }
+            async fn fetch_related(&self) -> Result<Vec<Related<M>>> where M: Sync { Self::fetch_related(self)$(.$await)? }
         }
     };
 }
@@ -123,6 +129,9 @@ forward_terminals!(sqliter_async::AsyncQueryBuilder<M>, await);
 
 impl Door for SqliterDB {
     type Query<'a, M: DbModel> = sqliter_core::QueryBuilder<'a, M>;
+    async fn fetch_fk<T: DbModel + Sync>(fk: &ForeignKeyOf<T, Self>) -> Result<Option<&T>> {
+        fk.fetch()
+    }
     const NAME: &'static str = "sync";
 
     async fn open(options: DbOptions) -> Result<Self> {
@@ -228,6 +237,9 @@ impl Door for SqliterDB {
 }
 
 impl Door for AsyncSqliterDB {
+    async fn fetch_fk<T: DbModel + Sync>(fk: &ForeignKeyOf<T, Self>) -> Result<Option<&T>> {
+        fk.fetch().await
+    }
     type Query<'a, M: DbModel> = sqliter_async::AsyncQueryBuilder<M>;
     const NAME: &'static str = "async";
 

@@ -49,6 +49,7 @@ impl CacheKey {
             w.num(column as u64);
             w.num(table as u64);
         }
+        w.list(spec.related.iter().map(|&a| a as u64), true);
         for c in &spec.conditions {
             w.num(c.on as u64);
             w.num(c.column as u64);

@@ -7,7 +7,9 @@ pub use options::{configure_connection, DbOptions, Logger, Settings};
 pub use transaction::Transaction;
 
 use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 
+use parking_lot::ReentrantMutex;
 use rusqlite::Connection;
 
 use crate::error::{Error, Result};
@@ -44,9 +46,29 @@ use crate::session::Session;
 ///
 /// After [`close`](Self::close), the next operation reopens the connection
 /// (as upstream does); an in-memory database then starts empty.
-#[derive(Debug)]
+///
+/// A `SqliterDB` is a cheap handle: clones share one connection, and the
+/// records it returns reach it through their relation fields. It is `Send +
+/// Sync`; calls from several threads take turns, and a scoped transaction
+/// keeps other threads out until it ends.
+#[derive(Debug, Clone)]
 pub struct SqliterDB {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
     settings: Settings,
+    /// Re-entrant so a thread may nest calls (a transaction holds it for
+    /// its whole scope); the `RefCell` catches re-entry that would close
+    /// the connection under a running statement.
+    state: ReentrantMutex<State>,
+    /// What records' relation fields hold to reach this database.
+    link: crate::relation::Link,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
     conn: RefCell<Option<Connection>>,
     tx_depth: Cell<u32>,
 }
@@ -64,9 +86,14 @@ impl SqliterDB {
         let settings = options.into_settings()?;
         let conn = settings.open_connection()?;
         let db = Self {
-            settings,
-            conn: RefCell::new(Some(conn)),
-            tx_depth: Cell::new(0),
+            inner: Arc::new_cyclic(|weak| Inner {
+                settings,
+                state: ReentrantMutex::new(State {
+                    conn: RefCell::new(Some(conn)),
+                    tx_depth: Cell::new(0),
+                }),
+                link: crate::relation::Link::new(weak.clone()),
+            }),
         };
         if reset {
             db.with_session(|s| {
@@ -90,16 +117,29 @@ impl SqliterDB {
 
     /// Run `f` on a session, reconnecting first if the database was closed.
     pub(crate) fn with_session<T>(&self, f: impl FnOnce(&Session<'_>) -> Result<T>) -> Result<T> {
+        let state = self.inner.state.lock();
         self.connect()?;
-        let guard = self.conn.borrow();
+        let guard = state
+            .conn
+            .try_borrow()
+            .map_err(|_| Error::Transaction("the connection is being closed".into()))?;
         let conn = guard
             .as_ref()
             .ok_or_else(|| Error::Transaction("the database is closed".into()))?;
-        f(&Session::new(conn, &self.settings))
+        f(&Session::new(conn, &self.inner.settings).with_link(&self.inner.link))
     }
 
     pub(crate) fn settings(&self) -> &Settings {
-        &self.settings
+        &self.inner.settings
+    }
+
+    /// The handle records' relation fields keep.
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
+        Self { inner }
+    }
+
+    pub(crate) fn state(&self) -> parking_lot::ReentrantMutexGuard<'_, State> {
+        self.inner.state.lock()
     }
 
     /// Run `f` with the underlying rusqlite connection (for raw SQL).
@@ -116,11 +156,12 @@ impl SqliterDB {
 
     /// Open the connection if it is not open (every operation does this).
     pub fn connect(&self) -> Result<()> {
-        if self.conn.borrow().is_some() {
+        let state = self.inner.state.lock();
+        if state.conn.try_borrow().is_ok_and(|c| c.is_some()) {
             return Ok(());
         }
-        let conn = self.settings.open_connection()?;
-        *self
+        let conn = self.inner.settings.open_connection()?;
+        *state
             .conn
             .try_borrow_mut()
             .map_err(|_| Error::Transaction("the connection is in use".into()))? = Some(conn);
@@ -130,18 +171,19 @@ impl SqliterDB {
     /// Close the connection. Uncommitted work (`auto_commit = false`) is
     /// lost; an in-memory database loses everything. Closing twice is fine.
     pub fn close(&self) -> Result<()> {
-        let conn = self
+        let state = self.inner.state.lock();
+        let conn = state
             .conn
             .try_borrow_mut()
             .map_err(|_| Error::Transaction("the connection is in use".into()))?
             .take();
-        self.tx_depth.set(0);
-        self.settings.cache.reset();
+        state.tx_depth.set(0);
+        self.inner.settings.cache.reset();
         match conn {
             Some(conn) => conn
                 .close()
                 .map_err(|(_, source)| Error::DatabaseConnection {
-                    path: self.settings.db_filename().to_owned(),
+                    path: self.inner.settings.db_filename().to_owned(),
                     source: source.into(),
                 }),
             None => Ok(()),
@@ -159,10 +201,11 @@ impl SqliterDB {
     }
 
     fn end_implicit(&self, commit: bool) -> Result<()> {
-        if self.conn.borrow().is_none() {
+        let state = self.inner.state.lock();
+        if !state.conn.try_borrow().is_ok_and(|c| c.is_some()) {
             return Ok(());
         }
-        if self.tx_depth.get() > 0 {
+        if state.tx_depth.get() > 0 {
             return Err(Error::Transaction(format!(
                 "cannot {} while a scoped transaction is open",
                 if commit { "commit" } else { "roll back" }
@@ -173,47 +216,47 @@ impl SqliterDB {
 
     /// The file name, or `None` in memory.
     pub fn filename(&self) -> Option<&str> {
-        self.settings.filename.as_deref()
+        self.inner.settings.filename.as_deref()
     }
 
     /// The file name, or `":memory:"`.
     pub fn db_filename(&self) -> &str {
-        self.settings.db_filename()
+        self.inner.settings.db_filename()
     }
 
     /// Whether the database lives in memory.
     pub fn is_memory(&self) -> bool {
-        self.settings.filename.is_none()
+        self.inner.settings.filename.is_none()
     }
 
     /// The `auto_commit` option.
     pub fn is_autocommit(&self) -> bool {
-        self.settings.auto_commit
+        self.inner.settings.auto_commit
     }
 
     /// The `debug` option.
     pub fn debug(&self) -> bool {
-        self.settings.debug
+        self.inner.settings.debug
     }
 
     /// The `logger` option.
     pub fn logger(&self) -> Option<&Logger> {
-        self.settings.logger.as_ref()
+        self.inner.settings.logger.as_ref()
     }
 
     /// The `return_local_time` option.
     pub fn return_local_time(&self) -> bool {
-        self.settings.return_local_time
+        self.inner.settings.return_local_time
     }
 
     /// Whether a connection is open.
     pub fn is_connected(&self) -> bool {
-        self.conn.borrow().is_some()
+        self.state().conn.try_borrow().is_ok_and(|c| c.is_some())
     }
 
     /// Whether a scoped transaction is open.
     pub fn in_transaction(&self) -> bool {
-        self.tx_depth.get() > 0
+        self.state().tx_depth.get() > 0
     }
 
     /// The user tables, in creation order.
@@ -287,9 +330,9 @@ impl SqliterDB {
     pub fn get_with<M: DbModel>(&self, pk: i64, options: GetOptions) -> Result<Option<M>> {
         let table = M::META.table_name;
         match exec::lookup(
-            &self.settings,
+            &self.inner.settings,
             table,
-            record::pk_key(&self.settings, pk, options),
+            record::pk_key(&self.inner.settings, pk, options),
         ) {
             Lookup::Hit(found) => Ok(found),
             Lookup::Miss(key) => self.with_session(|s| {
@@ -301,7 +344,7 @@ impl SqliterDB {
     /// A value kept with [`cache_set`](Self::cache_set) under `table` and
     /// `key`, if still live (counts as a cache look-up).
     pub fn cache_get<T: Cacheable>(&self, table: &str, key: &str) -> Option<T> {
-        self.settings.cache.get(table, key)
+        self.inner.settings.cache.get(table, key)
     }
 
     /// Keep a value in the cache under `table` and `key`, for `ttl` or the
@@ -313,27 +356,27 @@ impl SqliterDB {
         value: &T,
         ttl: Option<Duration>,
     ) {
-        self.settings.cache.set(table, key, value, ttl);
+        self.inner.settings.cache.set(table, key, value, ttl);
     }
 
     /// Drop every cached answer of `table`.
     pub fn invalidate_table_cache(&self, table: &str) {
-        self.settings.cache.lock().invalidate_table(table);
+        self.inner.settings.cache.lock().invalidate_table(table);
     }
 
     /// Drop every cached answer (statistics are kept).
     pub fn clear_cache(&self) {
-        self.settings.cache.lock().clear();
+        self.inner.settings.cache.lock().clear();
     }
 
     /// Zero the cache statistics (entries are kept).
     pub fn reset_cache_stats(&self) {
-        self.settings.cache.lock().reset_stats();
+        self.inner.settings.cache.lock().reset_stats();
     }
 
     /// Cache hits, misses, total and hit rate.
     pub fn get_cache_stats(&self) -> CacheStats {
-        self.settings.cache.lock().stats()
+        self.inner.settings.cache.lock().stats()
     }
 
     /// Save every field of a stored record and bump its `updated_at`;
@@ -432,5 +475,23 @@ impl SqliterDB {
         let value = f(self)?;
         tx.commit()?;
         Ok(value)
+    }
+}
+
+impl crate::relation::LinkedDb for SqliterDB {
+    fn from_link(link: &crate::relation::Link) -> Option<Self> {
+        link.upgrade::<Inner>().map(Self::from_inner)
+    }
+
+    fn link(&self) -> crate::relation::Link {
+        self.inner.link.clone()
+    }
+}
+
+impl crate::relation::SelectDb for SqliterDB {
+    type Query<'a, M: DbModel> = QueryBuilder<'a, M>;
+
+    fn query<M: DbModel>(&self) -> QueryBuilder<'_, M> {
+        self.select::<M>()
     }
 }

@@ -1,8 +1,10 @@
 //! Scoped transactions of the sync door.
 
+use parking_lot::ReentrantMutexGuard;
+
 use crate::error::{Error, Result};
 
-use super::SqliterDB;
+use super::{SqliterDB, State};
 
 /// An open transaction (or savepoint, when nested). Commit it with
 /// [`Transaction::commit`]; dropping it uncommitted, including while
@@ -11,6 +13,9 @@ use super::SqliterDB;
 #[must_use = "a transaction is rolled back when dropped; call `commit()`"]
 pub struct Transaction<'db> {
     db: &'db SqliterDB,
+    /// Held for the whole scope: other threads sharing the database wait
+    /// instead of running inside this transaction.
+    state: ReentrantMutexGuard<'db, State>,
     /// 1 for the outermost transaction, 2+ for savepoints.
     level: u32,
     open: bool,
@@ -18,24 +23,26 @@ pub struct Transaction<'db> {
 
 impl<'db> Transaction<'db> {
     pub(super) fn begin(db: &'db SqliterDB) -> Result<Self> {
-        let level = db.tx_depth.get() + 1;
+        let state = db.state();
+        let level = state.tx_depth.get() + 1;
         db.with_session(|session| session.begin_transaction(level))?;
-        db.tx_depth.set(level);
+        state.tx_depth.set(level);
         Ok(Self {
             db,
+            state,
             level,
             open: true,
         })
     }
 
     fn finish(&mut self, commit: bool) -> Result<()> {
-        if self.db.tx_depth.get() != self.level {
+        if self.state.tx_depth.get() != self.level {
             return Err(Error::Transaction(
                 "an inner transaction is still open; finish it first".into(),
             ));
         }
         self.open = false;
-        self.db.tx_depth.set(self.level - 1);
+        self.state.tx_depth.set(self.level - 1);
         let level = self.level;
         self.db
             .with_session(|session| session.end_transaction(level, commit))

@@ -80,6 +80,14 @@ impl RowLayout {
         }
     }
 
+    /// Every column, in table order, from row index `offset` on (a joined
+    /// table's columns after the queried table's).
+    pub fn full_at(offset: usize, columns: usize) -> Self {
+        Self {
+            positions: (offset..offset + columns).map(Some).collect(),
+        }
+    }
+
     /// The row index of table column `column`, if selected.
     #[inline]
     pub fn position(&self, column: usize) -> Option<usize> {
@@ -97,6 +105,9 @@ pub struct ForeignKeyMeta {
     pub on_delete: FkAction,
     /// `ON UPDATE` action.
     pub on_update: FkAction,
+    /// Declared as a `ForeignKey<T>` field (which can hold the related
+    /// record), not as a plain integer.
+    pub orm: bool,
 }
 
 /// A foreign-key action.
@@ -142,11 +153,21 @@ impl TableMeta {
 
     /// The position of a column, looked up by its Rust field name.
     pub fn column_index(&self, field: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.field == field)
+        self.columns
+            .iter()
+            .position(|c| c.field == field)
+            .or_else(|| {
+                // A `ForeignKey` field `author` also answers to upstream's
+                // `author_id`.
+                let base = field.strip_suffix("_id")?;
+                self.columns.iter().position(|c| {
+                    c.field == base && c.foreign_key.as_ref().is_some_and(|fk| fk.orm)
+                })
+            })
     }
 
     /// Look a column up by its Rust field name.
     pub fn column_by_field(&self, field: &str) -> Option<&ColumnMeta> {
-        self.columns.iter().find(|c| c.field == field)
+        self.column_index(field).map(|i| &self.columns[i])
     }
 }

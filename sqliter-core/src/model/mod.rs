@@ -44,8 +44,7 @@ pub trait DbModel: Sized + Send + 'static {
     fn bind_data(&self, stmt: &mut Statement<'_>, first: usize) -> Result<()>;
 
     #[doc(hidden)]
-    /// Build a record from a row laid out as `layout` says (pk always at
-    /// index 0); unselected fields take their type's `Default`.
+    /// Build a record from a row laid out as `layout` says ; unselected fields take their type's `Default`.
     fn from_row(row: &Row<'_>, layout: &RowLayout, ctx: &DecodeContext) -> Result<Self>;
 
     #[doc(hidden)]
@@ -58,4 +57,12 @@ pub trait DbModel: Sized + Send + 'static {
 
     /// Estimated bytes of the record, for the cache's memory cap.
     fn size_estimate(&self) -> usize;
+
+    #[doc(hidden)]
+    /// The `ForeignKey` field stored in table column `column`, which
+    /// `select_related` fills.
+    fn relation_slot(&self, column: usize) -> Option<&dyn crate::relation::RelationSlot> {
+        let _ = column;
+        None
+    }
 }

@@ -14,6 +14,7 @@ use crate::cache::Cacheable;
 use crate::db::SqliterDB;
 use crate::error::Result;
 use crate::model::DbModel;
+use crate::relation::Related;
 use crate::session::Session;
 
 /// A query on `M` against a [`SqliterDB`]: chain methods from
@@ -110,6 +111,13 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
     /// The rows of a projection query, each decoded into `T` by name.
     pub fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
         self.fetch_dicts()?.iter().map(DictRow::decode).collect()
+    }
+
+    /// Every matching record with the relations `prefetch_related` names,
+    /// loaded by one extra query per level (never cached).
+    pub fn fetch_related(&self) -> Result<Vec<Related<M>>> {
+        exec::check(&self.spec, Terminal::Related)?;
+        self.db.with_session(|s| exec::fetch_related(s, &self.spec))
     }
 
     /// Every matching row.

@@ -211,6 +211,27 @@ pub trait QueryChain: Sized {
         self
     }
 
+    /// Load the records of `ForeignKey` fields in the same query, by
+    /// `LEFT JOIN`: `"author"`, nested `"book__author"`; call it once per
+    /// path. The field's `get()` / `fetch()` then answer without a query.
+    fn select_related(mut self, path: &str) -> Self {
+        let spec = self.spec_mut();
+        if let Err(error) = crate::relation::joined::select_related(spec, path) {
+            spec.fail(error);
+        }
+        self
+    }
+
+    /// Load reverse relations (`"books"`, nested `"books__reviews"`) by
+    /// one extra query per level; read the result with `fetch_related()`.
+    fn prefetch_related(mut self, path: &str) -> Self {
+        let spec = self.spec_mut();
+        if let Err(error) = crate::relation::prefetch::add_path(spec, path) {
+            spec.fail(error);
+        }
+        self
+    }
+
     /// Neither read this query's answer from the cache nor store it.
     fn bypass_cache(mut self) -> Self {
         self.spec_mut().bypass_cache = true;

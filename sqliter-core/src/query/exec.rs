@@ -12,6 +12,8 @@ use crate::cache::{CacheKey, Cacheable};
 use crate::db::Settings;
 use crate::error::{classify, Error, Operation, Result};
 use crate::model::{ColumnKind, DbModel, RowLayout};
+use crate::relation::joined::RelatedPlan;
+pub use crate::relation::prefetch::fetch_related;
 use crate::session::{unix_now, Session};
 use crate::value::Value;
 use std::sync::Arc;
@@ -29,6 +31,21 @@ pub fn check(spec: &QuerySpec, terminal: Terminal) -> Result<()> {
     if terminal == Terminal::Dicts && !projecting {
         return Err(Error::InvalidProjection(
             "fetch_dicts() requires projection mode (group_by or annotate)".into(),
+        ));
+    }
+    let row_terminal = matches!(terminal, Terminal::All | Terminal::First | Terminal::Last);
+    if row_terminal && !spec.prefetch.is_empty() {
+        return Err(Error::InvalidPrefetch {
+            path: String::new(),
+            reason: format!(
+                "{} cannot return prefetched relations; use fetch_related()",
+                terminal_name(terminal)
+            ),
+        });
+    }
+    if terminal == Terminal::Related && (projecting || spec.projection.is_some()) {
+        return Err(Error::InvalidProjection(
+            "fetch_related() needs whole records: no fields(), group_by or annotate".into(),
         ));
     }
     if terminal != Terminal::Dicts && projecting {
@@ -72,6 +89,7 @@ fn terminal_name(terminal: Terminal) -> &'static str {
         Terminal::Count => "count()",
         Terminal::Exists => "exists()",
         Terminal::Dicts => "fetch_dicts()",
+        Terminal::Related => "fetch_related()",
     }
 }
 
@@ -208,21 +226,61 @@ fn layout_of(spec: &QuerySpec) -> Option<RowLayout> {
         .map(|selected| RowLayout::projection(spec.table.columns.len(), selected))
 }
 
-fn rows<M: DbModel>(session: &Session<'_>, spec: &QuerySpec, mode: Mode) -> Result<Vec<M>> {
+/// Decode every row of `spec` (`select_related` records filled in) and
+/// hand each record to `f` with its row.
+pub(crate) fn for_each_row<M: DbModel>(
+    session: &Session<'_>,
+    spec: &QuerySpec,
+    mut f: impl FnMut(M, &rusqlite::Row<'_>) -> Result<()>,
+) -> Result<()> {
+    for_each_row_in(session, spec, Mode::Rows, &mut f)
+}
+
+fn for_each_row_in<M: DbModel>(
+    session: &Session<'_>,
+    spec: &QuerySpec,
+    mode: Mode,
+    f: &mut impl FnMut(M, &rusqlite::Row<'_>) -> Result<()>,
+) -> Result<()> {
     let table = spec.table.table_name;
     let mut stmt = statement(session, spec, mode, &[], Operation::Fetch)?;
     let projected = layout_of(spec);
     let layout = projected.as_ref().unwrap_or(&M::model_sql().full_layout);
+    let base_width = spec
+        .projection
+        .as_ref()
+        .map_or(M::META.columns.len(), Vec::len);
+    let related = RelatedPlan::of(spec, base_width);
     let ctx = session.decode_context();
     let mut rows = stmt.raw_query();
-    let mut out = Vec::new();
     while let Some(row) = rows
         .next()
         .map_err(|e| classify(Operation::Fetch, table, e))?
     {
-        out.push(M::from_row(row, layout, &ctx)?);
+        let record = M::from_row(row, layout, &ctx)?;
+        if let Some(plan) = &related {
+            plan.fill_children(&record, 0, row, &ctx)?;
+        }
+        f(record, row)?;
     }
+    Ok(())
+}
+
+fn rows<M: DbModel>(session: &Session<'_>, spec: &QuerySpec, mode: Mode) -> Result<Vec<M>> {
+    let mut out = Vec::new();
+    for_each_row_in(session, spec, mode, &mut |record, _| {
+        out.push(record);
+        Ok(())
+    })?;
     Ok(out)
+}
+
+/// The records `fetch_related` starts from.
+pub(crate) fn rows_for_prefetch<M: DbModel>(
+    session: &Session<'_>,
+    spec: &QuerySpec,
+) -> Result<Vec<M>> {
+    rows(session, spec, Mode::Rows)
 }
 
 /// Every matching row.

@@ -166,6 +166,28 @@ pub struct Condition {
     pub(crate) operand: Operand,
 }
 
+impl Condition {
+    /// `column = value` on the queried table.
+    pub(crate) fn equals(column: usize, value: i64) -> Self {
+        Self {
+            on: 0,
+            column,
+            op: Op::Eq,
+            operand: Operand::One(Value::Integer(value)),
+        }
+    }
+
+    /// `column IN (values)` on the queried table.
+    pub(crate) fn one_of(column: usize, values: &[i64]) -> Self {
+        Self {
+            on: 0,
+            column,
+            op: Op::In,
+            operand: Operand::List(values.iter().copied().map(Value::Integer).collect()),
+        }
+    }
+}
+
 /// A condition for model `M`, or the error that building it met (reported
 /// by the query's terminal method).
 #[derive(Debug)]
@@ -261,19 +283,8 @@ pub(crate) fn parse_lookup(
             );
             return Err(invalid_filter(key, reason));
         };
-        let join = super::spec::Join {
-            parent: on,
-            column,
-            table: (fk.target)(),
-        };
-        on = match joins.iter().position(|j| *j == join) {
-            Some(existing) => existing + 1,
-            None => {
-                joins.push(join);
-                joins.len()
-            }
-        };
-        table = join.table;
+        on = super::spec::Join::add(joins, on, column, (fk.target)());
+        table = (fk.target)();
     }
     let column = table.column_index(field).ok_or_else(|| {
         invalid_filter(

@@ -26,6 +26,30 @@ impl Join {
     }
 }
 
+impl Join {
+    /// The alias of the join from alias `parent` through its column
+    /// `column` to `table`, added to `joins` unless already there.
+    pub(crate) fn add(
+        joins: &mut Vec<Join>,
+        parent: usize,
+        column: usize,
+        table: &'static TableMeta,
+    ) -> usize {
+        let join = Join {
+            parent,
+            column,
+            table,
+        };
+        match joins.iter().position(|j| *j == join) {
+            Some(existing) => existing + 1,
+            None => {
+                joins.push(join);
+                joins.len()
+            }
+        }
+    }
+}
+
 impl PartialEq for Join {
     fn eq(&self, other: &Self) -> bool {
         self.key() == other.key()
@@ -69,8 +93,14 @@ pub struct QuerySpec {
     pub(crate) cache_ttl: Option<std::time::Duration>,
     /// `group_by` / `annotate` / `having`: projection mode.
     pub(crate) aggregation: Option<super::aggregate::Aggregation>,
-    /// Tables joined by traversal filters.
+    /// Tables joined by traversal filters and `select_related`.
     pub(crate) joins: Vec<Join>,
+    /// The join aliases whose records `select_related` loads, ascending
+    /// (a join's parent comes before it).
+    pub(crate) related: Vec<usize>,
+    /// `prefetch_related` paths: reverse relations loaded by one extra
+    /// query per level.
+    pub(crate) prefetch: Vec<crate::relation::prefetch::PrefetchNode>,
 }
 
 /// The terminal method a cached answer belongs to (part of its key).
@@ -89,6 +119,8 @@ pub enum Terminal {
     Exists,
     /// `fetch_dicts` / `fetch_as`.
     Dicts,
+    /// `fetch_related`.
+    Related,
 }
 
 impl QuerySpec {
@@ -106,6 +138,8 @@ impl QuerySpec {
             cache_ttl: None,
             aggregation: None,
             joins: Vec::new(),
+            related: Vec::new(),
+            prefetch: Vec::new(),
         }
     }
 

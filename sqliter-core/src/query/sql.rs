@@ -90,6 +90,7 @@ struct ShapeKey {
     projection: Option<Vec<usize>>,
     conditions: Vec<(usize, usize, Op, OperandShape)>,
     joins: Vec<(usize, usize, usize)>,
+    related: Vec<usize>,
     order: Vec<Order>,
     updates: Vec<usize>,
     limit: bool,
@@ -146,6 +147,7 @@ pub(crate) fn build<'q>(
             .map(|c| (c.on, c.column, c.op, operand_shape(&c.operand)))
             .collect(),
         joins: spec.joins.iter().map(super::spec::Join::key).collect(),
+        related: spec.related.clone(),
         order: spec.order.clone(),
         updates: updates.iter().map(|(c, _)| *c).collect(),
         limit: spec.limit.is_some(),
@@ -313,6 +315,13 @@ fn write_columns(w: &mut Writer<'_>, spec: &QuerySpec) {
                 }
                 w.column(root_alias(spec), c.column);
             }
+        }
+    }
+    // `select_related`: each loaded join's columns follow, in table order.
+    for (alias, table) in crate::relation::joined::RelatedPlan::tables(spec) {
+        for c in table.columns {
+            w.sql(", ");
+            w.column(Some(alias), c.column);
         }
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Row, Statement};
 
 use crate::error::{DecodeError, Error, Result};
-use crate::model::TableMeta;
+use crate::model::{RowLayout, TableMeta};
 use crate::value::{DecodeContext, FieldCodec, Plain};
 
 /// The codec of pks and timestamps.
@@ -73,10 +73,11 @@ pub fn decode_field<T>(
         .map_err(|reason| decode_error(meta, column, Some(pk), reason))
 }
 
-/// Decode the primary key (always at row index 0).
+/// Decode the primary key (always selected).
 #[inline]
-pub fn decode_pk(row: &Row<'_>, meta: &'static TableMeta) -> Result<i64> {
-    (I64.decode)(value_at(row, 0, meta, 0, None)?, &DecodeContext::default())
+pub fn decode_pk(row: &Row<'_>, layout: &RowLayout, meta: &'static TableMeta) -> Result<i64> {
+    let at = layout.position(0).unwrap_or(0);
+    (I64.decode)(value_at(row, at, meta, 0, None)?, &DecodeContext::default())
         .map_err(|reason| decode_error(meta, 0, None, reason))
 }
 

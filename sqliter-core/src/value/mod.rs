@@ -10,6 +10,7 @@ mod field;
 mod time;
 
 pub use codec::{Codec, FieldCodec, Json, NullableJson, Plain};
+pub(crate) use field::wrong_type;
 pub use field::SqlField;
 
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
@@ -40,17 +41,20 @@ impl SqlType {
 }
 
 /// Settings that change how stored values are read back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DecodeContext {
     /// Datetimes read into `DateTime<FixedOffset>` fields carry the local
     /// offset when true, UTC when false (upstream's `return_local_time`).
     pub return_local_time: bool,
+    /// The database the rows come from, for the records' relation fields.
+    pub link: Option<crate::relation::Link>,
 }
 
 impl Default for DecodeContext {
     fn default() -> Self {
         Self {
             return_local_time: true,
+            link: None,
         }
     }
 }

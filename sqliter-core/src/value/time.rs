@@ -88,6 +88,7 @@ mod tests {
     fn fixed_offset_follows_return_local_time() {
         let utc_ctx = DecodeContext {
             return_local_time: false,
+            link: None,
         };
         let dt = DateTime::<FixedOffset>::from_sql_value(ValueRef::Integer(0), &utc_ctx).unwrap();
         assert_eq!(dt.offset().local_minus_utc(), 0);

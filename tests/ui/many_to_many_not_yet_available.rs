@@ -1,6 +1,5 @@
 use sqliter_core::DbModel;
 
-struct ForeignKey<T>(T);
 struct ManyToMany<T>(T);
 
 #[derive(DbModel)]
@@ -11,7 +10,6 @@ struct Tag {
 #[derive(DbModel)]
 struct Article {
     pk: i64,
-    author: ForeignKey<Tag>,
     tags: ManyToMany<Tag>,
 }
 

@@ -1,0 +1,304 @@
+//! [`ForeignKeyOf`]: a foreign-key field that knows the record it points at.
+
+use std::marker::PhantomData;
+use std::sync::{Arc, OnceLock};
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::Row;
+
+use super::joined::RelatedPlan;
+use super::link::{AsyncRelationDb, Link, LinkedDb, RelationSlot};
+use crate::db::SqliterDB;
+use crate::error::{DecodeError, Error, Result, ValueError};
+use crate::model::DbModel;
+use crate::value::{DecodeContext, SqlField, SqlType};
+
+/// A foreign key of the sync door: the column `<field>_id` holding the pk of
+/// a `T`, plus the `T` itself once loaded.
+///
+/// ```
+/// use sqliter_core::{DbModel, ForeignKey, SqliterDB};
+///
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct Author { pk: i64, name: String }
+///
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct Book {
+///     pk: i64,
+///     title: String,
+///     #[sqliter(on_delete = "CASCADE")]
+///     author: ForeignKey<Author>,
+/// }
+///
+/// # fn main() -> sqliter_core::Result<()> {
+/// let db = SqliterDB::open_in_memory()?;
+/// db.create_table::<Author>()?;
+/// db.create_table::<Book>()?;
+/// let ann = db.insert(Author { name: "Ann".into(), ..Default::default() })?;
+/// let book = db.insert(Book { title: "Dune".into(), author: ForeignKey::to(&ann), ..Default::default() })?;
+///
+/// let book: Book = db.get(book.pk)?.unwrap();
+/// assert_eq!(book.author.fetch()?.unwrap().name, "Ann"); // one query, then kept
+/// assert_eq!(ann.books(&db).count()?, 1);                // the reverse side
+/// # Ok(()) }
+/// ```
+pub type ForeignKey<T> = ForeignKeyOf<T, SqliterDB>;
+
+/// A foreign key to a `T` whose lazy loading goes through database `D`.
+/// Use the aliases: [`ForeignKey<T>`] for `SqliterDB`, `AsyncForeignKey<T>`
+/// for `AsyncSqliterDB`.
+///
+/// Set it from a record ([`to`](Self::to)), a pk ([`from_pk`](Self::from_pk))
+/// or nothing ([`null`](Self::null), for a `#[sqliter(null)]` field).
+/// Records returned by the database carry a link to it, so
+/// [`fetch`](Self::fetch) needs no argument; a record built by hand can be
+/// given one with [`attach`](Self::attach).
+pub struct ForeignKeyOf<T, D> {
+    id: Option<i64>,
+    link: Option<Link>,
+    /// Set once by `fetch` or `select_related`; shared by clones.
+    loaded: OnceLock<Arc<T>>,
+    _door: PhantomData<fn() -> D>,
+}
+
+impl<T, D> ForeignKeyOf<T, D> {
+    /// Points at `record` (its pk; the record must be stored).
+    pub fn to(record: &T) -> Self
+    where
+        T: DbModel,
+    {
+        Self::from_pk(record.pk())
+    }
+
+    /// Points at the row with primary key `pk`.
+    pub fn from_pk(pk: i64) -> Self {
+        Self::with_id(Some(pk))
+    }
+
+    /// Points at nothing: SQL `NULL` (the field must be `#[sqliter(null)]`).
+    pub fn null() -> Self {
+        Self::with_id(None)
+    }
+
+    fn with_id(id: Option<i64>) -> Self {
+        Self {
+            id,
+            link: None,
+            loaded: OnceLock::new(),
+            _door: PhantomData,
+        }
+    }
+
+    /// The pk pointed at (upstream's `<field>_id`), `None` for `NULL`.
+    pub fn id(&self) -> Option<i64> {
+        self.id
+    }
+
+    /// Whether the key is `NULL`.
+    pub fn is_null(&self) -> bool {
+        self.id.is_none()
+    }
+
+    /// Point at `record` instead; the loaded record is forgotten.
+    pub fn set(&mut self, record: &T)
+    where
+        T: DbModel,
+    {
+        self.set_id(Some(record.pk()));
+    }
+
+    /// Point at `id` (`None`: `NULL`) instead; the loaded record is forgotten.
+    pub fn set_id(&mut self, id: Option<i64>) {
+        self.id = id;
+        self.loaded = OnceLock::new();
+    }
+
+    /// The related record if it is already loaded (by `fetch` or
+    /// `select_related`), without a query.
+    pub fn get(&self) -> Option<&T> {
+        self.loaded.get().map(AsRef::as_ref)
+    }
+
+    /// Whether the related record is loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.get().is_some()
+    }
+
+    /// Let this key load through `db` (records returned by a database
+    /// already are).
+    pub fn attach(&mut self, db: &D)
+    where
+        D: LinkedDb,
+    {
+        self.link = Some(db.link());
+    }
+
+    /// The database to load through.
+    fn db(&self) -> Result<D>
+    where
+        T: DbModel,
+        D: LinkedDb,
+    {
+        let not_attached = |reason: &str| Error::NotAttached {
+            model: T::META.model_name,
+            reason: reason.to_owned(),
+        };
+        let link = self.link.as_ref().ok_or_else(|| {
+            not_attached("the record was not read from a database; call `attach(&db)` first")
+        })?;
+        D::from_link(link).ok_or_else(|| {
+            not_attached(
+                "its database was dropped, or is the other door's (ForeignKey belongs to SqliterDB, AsyncForeignKey to AsyncSqliterDB)",
+            )
+        })
+    }
+
+    /// Keep `record` as the loaded value; returns what is kept (a record
+    /// loaded meanwhile by a clone sharing nothing wins; both are equal).
+    fn keep(&self, record: T) -> &T {
+        let _ = self.loaded.set(Arc::new(record));
+        self.loaded.get().map(AsRef::as_ref).expect("just set")
+    }
+}
+
+impl<T: DbModel> ForeignKeyOf<T, SqliterDB> {
+    /// The related record: loaded by one query the first time and kept,
+    /// so later calls run none (a `select_related` query loads it already).
+    /// `Ok(None)` when the key is `NULL`, or when no row has the pk (a row
+    /// deleted since, as upstream).
+    pub fn fetch(&self) -> Result<Option<&T>> {
+        if let Some(loaded) = self.get() {
+            return Ok(Some(loaded));
+        }
+        let Some(id) = self.id else {
+            return Ok(None);
+        };
+        Ok(self.db()?.get::<T>(id)?.map(|record| self.keep(record)))
+    }
+}
+
+impl<T: DbModel + Sync, D: AsyncRelationDb> ForeignKeyOf<T, D> {
+    /// The related record: loaded by one query the first time and kept,
+    /// so later calls run none (a `select_related` query loads it already).
+    /// `Ok(None)` when the key is `NULL`, or when no row has the pk (a row
+    /// deleted since, as upstream).
+    pub async fn fetch(&self) -> Result<Option<&T>> {
+        if let Some(loaded) = self.get() {
+            return Ok(Some(loaded));
+        }
+        let Some(id) = self.id else {
+            return Ok(None);
+        };
+        let db = self.db()?;
+        Ok(db
+            .get_related::<T>(id)
+            .await?
+            .map(|record| self.keep(record)))
+    }
+}
+
+impl<T, D> Default for ForeignKeyOf<T, D> {
+    /// `NULL`, as for a record not yet given its relation.
+    fn default() -> Self {
+        Self::null()
+    }
+}
+
+impl<T, D> Clone for ForeignKeyOf<T, D> {
+    fn clone(&self) -> Self {
+        let loaded = OnceLock::new();
+        if let Some(record) = self.loaded.get() {
+            let _ = loaded.set(Arc::clone(record));
+        }
+        Self {
+            id: self.id,
+            link: self.link.clone(),
+            loaded,
+            _door: PhantomData,
+        }
+    }
+}
+
+impl<T, D> PartialEq for ForeignKeyOf<T, D> {
+    /// Keys are equal when they point at the same row.
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl<T, D> Eq for ForeignKeyOf<T, D> {}
+
+impl<T: DbModel, D> std::fmt::Debug for ForeignKeyOf<T, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.is_loaded() {
+            "loaded"
+        } else {
+            "not loaded"
+        };
+        match self.id {
+            Some(id) => write!(f, "ForeignKey<{}>({id}, {state})", T::META.model_name),
+            None => write!(f, "ForeignKey<{}>(NULL)", T::META.model_name),
+        }
+    }
+}
+
+impl<T: DbModel, D> From<&T> for ForeignKeyOf<T, D> {
+    fn from(record: &T) -> Self {
+        Self::to(record)
+    }
+}
+
+impl<T, D> From<i64> for ForeignKeyOf<T, D> {
+    fn from(pk: i64) -> Self {
+        Self::from_pk(pk)
+    }
+}
+
+impl<T, D> From<Option<i64>> for ForeignKeyOf<T, D> {
+    fn from(pk: Option<i64>) -> Self {
+        Self::with_id(pk)
+    }
+}
+
+impl<T, D> SqlField for ForeignKeyOf<T, D> {
+    const SQL_TYPE: SqlType = SqlType::Integer;
+    // The derive decides from `#[sqliter(null)]`.
+    const NULLABLE: bool = true;
+
+    fn to_sql_output(&self) -> std::result::Result<ToSqlOutput<'_>, ValueError> {
+        Ok(match self.id {
+            Some(id) => ToSqlOutput::from(id),
+            None => ToSqlOutput::Borrowed(ValueRef::Null),
+        })
+    }
+
+    fn from_sql_value(
+        value: ValueRef<'_>,
+        ctx: &DecodeContext,
+    ) -> std::result::Result<Self, DecodeError> {
+        let id = match value {
+            ValueRef::Null => None,
+            ValueRef::Integer(id) => Some(id),
+            other => return Err(crate::value::wrong_type("INTEGER (a foreign key)", other)),
+        };
+        Ok(Self {
+            link: ctx.link.clone(),
+            ..Self::with_id(id)
+        })
+    }
+}
+
+impl<T: DbModel + Sync, D> RelationSlot for ForeignKeyOf<T, D> {
+    fn fill(
+        &self,
+        row: &Row<'_>,
+        plan: &RelatedPlan,
+        alias: usize,
+        ctx: &DecodeContext,
+    ) -> Result<()> {
+        if let Some(record) = plan.decode::<T>(row, alias, ctx)? {
+            let _ = self.loaded.set(Arc::new(record));
+        }
+        Ok(())
+    }
+}

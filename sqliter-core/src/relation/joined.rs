@@ -1,0 +1,148 @@
+//! `select_related`: related records read from the same row through
+//! `LEFT JOIN`s, and put into the records' `ForeignKey` fields.
+
+use rusqlite::types::ValueRef;
+use rusqlite::Row;
+
+use crate::error::{Error, Result};
+use crate::model::{DbModel, RowLayout, TableMeta};
+use crate::query::QuerySpec;
+use crate::value::DecodeContext;
+
+/// Add the joins of `select_related(path)` (`"author"`, `"book__author"`)
+/// to `spec`, marking each one along the path as loaded.
+pub(crate) fn select_related(spec: &mut QuerySpec, path: &str) -> Result<()> {
+    let invalid = |reason: String| Error::InvalidRelationship {
+        path: path.to_owned(),
+        reason,
+    };
+    let (mut alias, mut table) = (0, spec.table);
+    for hop in path.split("__") {
+        let column = table.column_index(hop).ok_or_else(|| {
+            invalid(format!(
+                "'{hop}' is not a field of model {}",
+                table.model_name
+            ))
+        })?;
+        let Some(fk) = &table.columns[column].foreign_key else {
+            return Err(invalid(format!(
+                "'{hop}' is not a foreign key of model {}",
+                table.model_name
+            )));
+        };
+        if !fk.orm {
+            return Err(invalid(format!(
+                "'{hop}' is a plain integer foreign key of model {}; declare it as `ForeignKey<T>` to load the record",
+                table.model_name
+            )));
+        }
+        let target = (fk.target)();
+        alias = crate::query::join(spec, alias, column, target);
+        if let Err(at) = spec.related.binary_search(&alias) {
+            spec.related.insert(at, alias);
+        }
+        table = target;
+    }
+    Ok(())
+}
+
+/// Where each loaded join's record sits in a row, and which relation field
+/// of its parent receives it.
+#[derive(Debug)]
+pub struct RelatedPlan {
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    alias: usize,
+    parent: usize,
+    /// The foreign-key column of the parent that points here.
+    column: usize,
+    table: &'static TableMeta,
+    layout: RowLayout,
+    /// Row index of the joined table's pk.
+    pk_at: usize,
+}
+
+impl RelatedPlan {
+    /// The plan of `spec`, whose own columns take the first `base_width`
+    /// row positions; `None` when nothing is loaded.
+    pub(crate) fn of(spec: &QuerySpec, base_width: usize) -> Option<Self> {
+        if spec.related.is_empty() {
+            return None;
+        }
+        let mut offset = base_width;
+        let entries = spec
+            .related
+            .iter()
+            .map(|&alias| {
+                let join = crate::query::join_at(spec, alias);
+                let width = join.table.columns.len();
+                let entry = Entry {
+                    alias,
+                    parent: join.parent,
+                    column: join.column,
+                    table: join.table,
+                    layout: RowLayout::full_at(offset, width),
+                    pk_at: offset,
+                };
+                offset += width;
+                entry
+            })
+            .collect();
+        Some(Self { entries })
+    }
+
+    /// Fill the relation fields of `record` (alias `alias`) from `row`.
+    pub(crate) fn fill_children<M: DbModel>(
+        &self,
+        record: &M,
+        alias: usize,
+        row: &Row<'_>,
+        ctx: &DecodeContext,
+    ) -> Result<()> {
+        for child in self.entries.iter().filter(|e| e.parent == alias) {
+            let slot = record.relation_slot(child.column).ok_or_else(|| {
+                Error::Internal(format!(
+                    "{} has no relation field at column {}",
+                    M::META.model_name,
+                    child.column
+                ))
+            })?;
+            slot.fill(row, self, child.alias, ctx)?;
+        }
+        Ok(())
+    }
+
+    /// The record of join `alias` in `row`, its own relations filled;
+    /// `None` when the join found no row (a `NULL` or dangling key).
+    pub(crate) fn decode<T: DbModel>(
+        &self,
+        row: &Row<'_>,
+        alias: usize,
+        ctx: &DecodeContext,
+    ) -> Result<Option<T>> {
+        let Some(entry) = self.entries.iter().find(|e| e.alias == alias) else {
+            return Ok(None);
+        };
+        debug_assert!(std::ptr::eq(entry.table, T::META));
+        let missing = matches!(row.get_ref(entry.pk_at), Ok(ValueRef::Null));
+        if missing {
+            return Ok(None);
+        }
+        let record = T::from_row(row, &entry.layout, ctx)?;
+        self.fill_children(&record, alias, row, ctx)?;
+        Ok(Some(record))
+    }
+
+    /// The joined tables' columns, in row order after the queried table's:
+    /// `(alias, table)` per loaded join.
+    pub(crate) fn tables(
+        spec: &QuerySpec,
+    ) -> impl Iterator<Item = (usize, &'static TableMeta)> + '_ {
+        spec.related
+            .iter()
+            .map(|&alias| (alias, crate::query::join_at(spec, alias).table))
+    }
+}

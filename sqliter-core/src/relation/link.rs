@@ -1,0 +1,93 @@
+//! How a record finds its database again: a weak, type-erased handle that
+//! each door knows how to turn back into itself.
+
+use std::any::Any;
+use std::future::Future;
+use std::sync::{Arc, Weak};
+
+use rusqlite::Row;
+
+use crate::error::Result;
+use crate::model::DbModel;
+use crate::value::DecodeContext;
+
+/// The handle records returned by a database keep in their relation fields.
+///
+/// It is weak: a record does not keep the database open (records also live
+/// in the database's own query cache). Once every clone of the database is
+/// dropped, relation calls report [`Error::NotAttached`](crate::Error::NotAttached).
+#[derive(Clone)]
+pub struct Link(Weak<dyn Any + Send + Sync>);
+
+impl Link {
+    /// A link to the shared state a door keeps behind an `Arc`.
+    pub fn new<T: Any + Send + Sync>(state: Weak<T>) -> Self {
+        Self(state)
+    }
+
+    /// The shared state, if it is still alive and of type `T`.
+    pub fn upgrade<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.0.upgrade()?.downcast().ok()
+    }
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.strong_count() > 0 {
+            "Link(alive)"
+        } else {
+            "Link(dropped)"
+        })
+    }
+}
+
+/// A database handle that relation fields can carry: `SqliterDB` or
+/// `AsyncSqliterDB`.
+pub trait LinkedDb: Clone + Send + Sync + 'static {
+    /// The database behind `link`, if `link` was made by this kind of
+    /// database and it is still open.
+    fn from_link(link: &Link) -> Option<Self>;
+    /// The link records of this database carry.
+    fn link(&self) -> Link;
+}
+
+/// The one operation an async relation field needs from its database.
+pub trait AsyncRelationDb: LinkedDb {
+    /// The `M` with primary key `pk`, through the query cache.
+    fn get_related<M: DbModel>(&self, pk: i64) -> impl Future<Output = Result<Option<M>>> + Send;
+}
+
+/// A relation field that `select_related` fills from the joined columns of
+/// the same row. Implemented by the foreign-key field types.
+pub trait RelationSlot {
+    /// Decode the related record from `row` as `plan` places it (alias
+    /// `alias`), fill its own nested relations, and keep it.
+    fn fill(
+        &self,
+        row: &Row<'_>,
+        plan: &super::joined::RelatedPlan,
+        alias: usize,
+        ctx: &DecodeContext,
+    ) -> Result<()>;
+}
+
+/// A database whose queries the generated reverse accessors
+/// (`author.books(&db)`) start: `SqliterDB` or `AsyncSqliterDB`.
+pub trait SelectDb: LinkedDb {
+    /// The door's query builder.
+    type Query<'a, M: DbModel>: crate::query::QueryChain<Model = M>
+    where
+        Self: 'a;
+    /// A query on every `M` (the door's `select::<M>()`).
+    fn query<M: DbModel>(&self) -> Self::Query<'_, M>;
+}
+
+/// The query of the `C` records whose foreign-key column `column` holds
+/// `pk`: what a reverse accessor returns.
+pub fn reverse_query<C: DbModel, D: SelectDb>(db: &D, column: usize, pk: i64) -> D::Query<'_, C> {
+    let mut query = db.query::<C>();
+    crate::query::QueryChain::spec_mut(&mut query)
+        .conditions
+        .push(crate::query::Condition::equals(column, pk));
+    query
+}

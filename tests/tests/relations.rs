@@ -1,0 +1,576 @@
+//! ORM relations on both doors: `ForeignKey` / `AsyncForeignKey` fields,
+//! lazy loading, reverse accessors, `select_related`, `prefetch_related`
+//! and the statement counts that show the N+1 is gone.
+//!
+//! A model's foreign-key type names its door, so the models and tests are
+//! written once in `relation_suite!` and instantiated per door.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use sqliter_core::{DbOptions, Logger};
+
+/// Options whose logger counts the `SELECT`s run, and the counter.
+fn counting_selects() -> (DbOptions, Arc<AtomicUsize>) {
+    let selects = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&selects);
+    let options = DbOptions::memory()
+        .debug(true)
+        .logger(Logger::new(move |line| {
+            if line
+                .trim_start_matches("Executing SQL: ")
+                .starts_with("SELECT")
+            {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    (options, selects)
+}
+
+macro_rules! relation_suite {
+    ($door:ty, $krate:ident, $fk:ident) => {
+        use super::counting_selects;
+        use sqliter_core::prelude::*;
+        use sqliter_core::{DbModel, DbOptions, Error};
+        use $krate::$fk;
+        use sqliter_tests::{Door, Terminals};
+        use std::sync::atomic::Ordering;
+
+        type Db = $door;
+
+        #[derive(DbModel, Debug, Clone, Default)]
+        pub struct Country {
+            pk: i64,
+            name: String,
+        }
+
+        #[derive(DbModel, Debug, Clone, Default)]
+        pub struct Author {
+            pk: i64,
+            name: String,
+            #[sqliter(null, on_delete = "SET NULL", related_name = "authors")]
+            country: $fk<Country>,
+        }
+
+        #[derive(DbModel, Debug, Clone, Default)]
+        pub struct Book {
+            pk: i64,
+            title: String,
+            year: i32,
+            #[sqliter(on_delete = "CASCADE", related_name = "books")]
+            author: $fk<Author>,
+        }
+
+        /// `related_name` left to its default: `reviews`.
+        #[derive(DbModel, Debug, Clone, Default)]
+        pub struct Review {
+            pk: i64,
+            stars: i64,
+            #[sqliter(null, on_delete = "SET NULL")]
+            book: $fk<Book>,
+        }
+
+        /// One-to-one, renamed column, RESTRICT.
+        #[derive(DbModel, Debug, Clone, Default)]
+        pub struct Profile {
+            pk: i64,
+            bio: String,
+            #[sqliter(unique, db_column = "owner", related_name = "profiles")]
+            author: $fk<Author>,
+        }
+
+        /// The door seen only through the `Door` trait, whose methods all
+        /// await (the concrete types' own methods would shadow them).
+        fn door(db: &Db) -> &impl Door {
+            db
+        }
+
+        async fn open(options: DbOptions) -> Db {
+            let db = <Db as Door>::open(options).await.expect("open");
+            let d = door(&db);
+            d.create_table::<Country>().await.unwrap();
+            d.create_table::<Author>().await.unwrap();
+            d.create_table::<Book>().await.unwrap();
+            d.create_table::<Review>().await.unwrap();
+            d.create_table::<Profile>().await.unwrap();
+            db
+        }
+
+        async fn author(db: &Db, name: &str, country: Option<&Country>) -> Author {
+            let country = country.map_or_else($fk::null, $fk::to);
+            door(db).insert(Author { name: name.into(), country, ..Default::default() })
+                .await
+                .unwrap()
+        }
+
+        async fn book(db: &Db, title: &str, year: i32, author: &Author) -> Book {
+            door(db).insert(Book { title: title.into(), year, author: $fk::to(author), ..Default::default() })
+                .await
+                .unwrap()
+        }
+
+        fn titles(books: &[Book]) -> Vec<&str> {
+            books.iter().map(|b| b.title.as_str()).collect()
+        }
+
+        #[tokio::test]
+        async fn ddl_names_the_column_field_id_with_an_index() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let sql = d.query_text("SELECT sql FROM sqlite_master WHERE name = 'books'").await;
+            assert!(
+                sql.contains(r#""author_id" INTEGER NOT NULL"#)
+                    && sql.contains(r#"REFERENCES "authors"("pk") ON DELETE CASCADE"#),
+                "{sql}"
+            );
+            let sql = d.query_text("SELECT sql FROM sqlite_master WHERE name = 'reviews'").await;
+            assert!(sql.contains(r#""book_id" INTEGER,"#) || sql.contains(r#""book_id" INTEGER "#), "{sql}");
+            assert!(!sql.contains(r#""book_id" INTEGER NOT NULL"#), "{sql}");
+            let sql = d.query_text("SELECT sql FROM sqlite_master WHERE name = 'profiles'").await;
+            assert!(sql.contains(r#""owner" INTEGER NOT NULL UNIQUE"#), "{sql}");
+            let indexes = d
+                .query_int("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('idx_books_author_id', 'idx_reviews_book_id', 'idx_profiles_owner')")
+                .await;
+            assert_eq!(indexes, 3);
+        }
+
+        #[tokio::test]
+        async fn a_key_is_set_from_a_record_a_pk_or_nothing() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let dune = book(&db, "Dune", 1965, &ann).await;
+            assert_eq!(dune.author.id(), Some(ann.pk));
+            let by_pk = d
+                .insert(Book { title: "Emma".into(), author: $fk::from_pk(ann.pk), ..Default::default() })
+                .await
+                .unwrap();
+            assert_eq!(d.get::<Book>(by_pk.pk).await.unwrap().unwrap().author.id(), Some(ann.pk));
+            let loose = d.insert(Review { stars: 3, ..Default::default() }).await.unwrap();
+            let loose: Review = d.get(loose.pk).await.unwrap().unwrap();
+            assert!(loose.book.is_null());
+            // A required key left NULL is refused by the database, typed.
+            let err = d.insert(Book { title: "x".into(), ..Default::default() }).await.unwrap_err();
+            assert!(matches!(err, Error::RecordInsertion { .. }), "{err:?}");
+            // A key to no row is a foreign-key error.
+            let err = d
+                .insert(Book { title: "x".into(), author: $fk::from_pk(999), ..Default::default() })
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::ForeignKeyConstraint { .. }), "{err:?}");
+        }
+
+        #[tokio::test]
+        async fn fetch_loads_once_and_keeps_the_record() {
+            let (options, selects) = counting_selects();
+            let db = open(options).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let dune = book(&db, "Dune", 1965, &ann).await;
+            let dune: Book = d.get_with(dune.pk, sqliter_core::GetOptions::default()).await.unwrap().unwrap();
+            assert!(!dune.author.is_loaded());
+            let before = selects.load(Ordering::SeqCst);
+            assert_eq!(Db::fetch_fk(&dune.author).await.unwrap().unwrap().name, "Ann");
+            assert_eq!(selects.load(Ordering::SeqCst), before + 1);
+            assert_eq!(Db::fetch_fk(&dune.author).await.unwrap().unwrap().name, "Ann");
+            assert_eq!(dune.author.get().map(|a| a.pk), Some(ann.pk));
+            assert_eq!(selects.load(Ordering::SeqCst), before + 1, "the second fetch ran a query");
+            // Clones share what is loaded.
+            assert!(dune.clone().author.is_loaded());
+        }
+
+        #[tokio::test]
+        async fn fetch_of_a_null_key_is_none_without_a_query() {
+            let (options, selects) = counting_selects();
+            let db = open(options).await;
+            let d = door(&db);
+            let review = d.insert(Review { stars: 5, ..Default::default() }).await.unwrap();
+            let review: Review = d.get(review.pk).await.unwrap().unwrap();
+            let before = selects.load(Ordering::SeqCst);
+            assert!(Db::fetch_fk(&review.book).await.unwrap().is_none());
+            assert_eq!(selects.load(Ordering::SeqCst), before);
+        }
+
+        #[tokio::test]
+        async fn fetch_of_a_dangling_key_is_none() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            d.raw("PRAGMA foreign_keys = OFF; INSERT INTO reviews (stars, book_id) VALUES (1, 4242); PRAGMA foreign_keys = ON;").await;
+            let review = d.select::<Review>().fetch_one().await.unwrap().unwrap();
+            assert_eq!(review.book.id(), Some(4242));
+            assert!(Db::fetch_fk(&review.book).await.unwrap().is_none());
+        }
+
+        #[tokio::test]
+        async fn a_hand_built_record_must_be_attached() {
+            let db = open(DbOptions::memory()).await;
+            let ann = author(&db, "Ann", None).await;
+            let mut draft = Book { title: "Draft".into(), author: $fk::to(&ann), ..Default::default() };
+            let err = Db::fetch_fk(&draft.author).await.unwrap_err();
+            assert!(matches!(err, Error::NotAttached { model: "Author", .. }), "{err:?}");
+            draft.author.attach(&db);
+            assert_eq!(Db::fetch_fk(&draft.author).await.unwrap().unwrap().name, "Ann");
+        }
+
+        #[tokio::test]
+        async fn a_record_outliving_its_database_reports_it() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let dune = book(&db, "Dune", 1965, &ann).await;
+            let dune: Book = d.get(dune.pk).await.unwrap().unwrap();
+            drop(db);
+            let err = Db::fetch_fk(&dune.author).await.unwrap_err();
+            assert!(matches!(err, Error::NotAttached { .. }), "{err:?}");
+        }
+
+        #[tokio::test]
+        async fn set_points_elsewhere_and_forgets_the_loaded_record() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let bob = author(&db, "Bob", None).await;
+            let dune = book(&db, "Dune", 1965, &ann).await;
+            let mut dune: Book = d.get(dune.pk).await.unwrap().unwrap();
+            Db::fetch_fk(&dune.author).await.unwrap();
+            dune.author.set(&bob);
+            assert!(!dune.author.is_loaded());
+            d.update(&mut dune).await.unwrap();
+            let dune: Book = d.get(dune.pk).await.unwrap().unwrap();
+            assert_eq!(Db::fetch_fk(&dune.author).await.unwrap().unwrap().name, "Bob");
+        }
+
+        #[tokio::test]
+        async fn update_to_a_missing_row_is_a_foreign_key_error() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let mut dune = book(&db, "Dune", 1965, &ann).await;
+            dune.author.set_id(Some(999));
+            let err = d.update(&mut dune).await.unwrap_err();
+            assert!(matches!(err, Error::ForeignKeyConstraint { .. }), "{err:?}");
+        }
+
+        #[tokio::test]
+        async fn on_delete_cascade_set_null_and_restrict() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let uk = d.insert(Country { name: "UK".into(), ..Default::default() }).await.unwrap();
+            let ann = author(&db, "Ann", Some(&uk)).await;
+            let dune = book(&db, "Dune", 1965, &ann).await;
+            let review = d
+                .insert(Review { stars: 4, book: $fk::to(&dune), ..Default::default() })
+                .await
+                .unwrap();
+            d.insert(Profile { bio: "hi".into(), author: $fk::to(&ann), ..Default::default() })
+                .await
+                .unwrap();
+            // RESTRICT (the default): the profile blocks deleting Ann.
+            let err = d.delete::<Author>(ann.pk).await.unwrap_err();
+            assert!(matches!(err, Error::ForeignKeyConstraint { .. }), "{err:?}");
+            d.select::<Profile>().delete().await.unwrap();
+            // SET NULL: deleting the country clears the author's key.
+            d.delete::<Country>(uk.pk).await.unwrap();
+            let ann_now: Author = d.get(ann.pk).await.unwrap().unwrap();
+            assert!(ann_now.country.is_null());
+            // CASCADE: deleting Ann deletes her books; their reviews lose the key.
+            d.delete::<Author>(ann.pk).await.unwrap();
+            assert_eq!(d.select::<Book>().count().await.unwrap(), 0);
+            let review: Review = d.get(review.pk).await.unwrap().unwrap();
+            assert!(review.book.is_null());
+        }
+
+        #[tokio::test]
+        async fn filters_by_key_field_id_typed_column_and_traversal() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let uk = d.insert(Country { name: "UK".into(), ..Default::default() }).await.unwrap();
+            let ann = author(&db, "Ann", Some(&uk)).await;
+            let bob = author(&db, "Bob", None).await;
+            book(&db, "Dune", 1965, &ann).await;
+            book(&db, "Emma", 1815, &bob).await;
+            book(&db, "Ulysses", 1922, &ann).await;
+            let by_field = d.select::<Book>().filter_by("author", ann.pk).fetch_all().await.unwrap();
+            let by_id = d.select::<Book>().filter_by("author_id", ann.pk).fetch_all().await.unwrap();
+            let typed = d.select::<Book>().filter(Book::author().eq(&ann)).fetch_all().await.unwrap();
+            assert_eq!(titles(&by_field), ["Dune", "Ulysses"]);
+            assert_eq!(titles(&by_id), ["Dune", "Ulysses"]);
+            assert_eq!(titles(&typed), ["Dune", "Ulysses"]);
+            let traversed = d
+                .select::<Book>()
+                .filter_by("author__name__startswith", "B")
+                .fetch_all()
+                .await
+                .unwrap();
+            assert_eq!(titles(&traversed), ["Emma"]);
+            let two_levels = d
+                .select::<Book>()
+                .filter_by("author__country__name", "UK")
+                .order("title", true)
+                .fetch_all()
+                .await
+                .unwrap();
+            assert_eq!(titles(&two_levels), ["Ulysses", "Dune"]);
+            let null_country = d
+                .select::<Author>()
+                .filter_by("country__isnull", true)
+                .fetch_all()
+                .await
+                .unwrap();
+            assert_eq!(null_country.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Bob"]);
+            // Bulk writes through a traversal go through a subquery.
+            let changed = d
+                .select::<Book>()
+                .filter_by("author__name", "Ann")
+                .update([("year", 2000)])
+                .await
+                .unwrap();
+            assert_eq!(changed, 2);
+        }
+
+        #[tokio::test]
+        async fn reverse_accessors_are_scoped_queries_with_the_full_chain() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let bob = author(&db, "Bob", None).await;
+            for (title, year) in [("A", 1990), ("B", 2001), ("C", 2010)] {
+                book(&db, title, year, &ann).await;
+            }
+            let other = book(&db, "Z", 2020, &bob).await;
+            d.insert(Review { stars: 2, book: $fk::to(&other), ..Default::default() }).await.unwrap();
+            assert_eq!(Terminals::count(&ann.books(&db)).await.unwrap(), 3);
+            assert!(Terminals::exists(&ann.books(&db)).await.unwrap());
+            assert_eq!(titles(&Terminals::fetch_all(&ann.books(&db)).await.unwrap()), ["A", "B", "C"]);
+            let first = Terminals::fetch_one(&ann.books(&db)).await.unwrap().unwrap();
+            assert_eq!(first.title, "A");
+            let recent = ann.books(&db).filter(Book::year().gte(2000)).order("year", true).limit(1);
+            assert_eq!(titles(&Terminals::fetch_all(&recent).await.unwrap()), ["C"]);
+            let paged = ann.books(&db).offset(1).limit(5);
+            assert_eq!(titles(&Terminals::fetch_all(&paged).await.unwrap()), ["B", "C"]);
+            // The default related_name: pluralised snake_case of the child.
+            assert_eq!(Terminals::count(&other.reviews(&db)).await.unwrap(), 1);
+            // An unsaved parent has nothing.
+            assert_eq!(Terminals::count(&Author::default().books(&db)).await.unwrap(), 0);
+            // A bad filter is reported by the terminal, typed.
+            let err = Terminals::fetch_all(&ann.books(&db).filter_by("nope", 1)).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidFilter { .. }), "{err:?}");
+        }
+
+        #[tokio::test]
+        async fn select_related_loads_in_the_same_query() {
+            let (options, selects) = counting_selects();
+            let db = open(options).await;
+            let d = door(&db);
+            let uk = d.insert(Country { name: "UK".into(), ..Default::default() }).await.unwrap();
+            let ann = author(&db, "Ann", Some(&uk)).await;
+            let bob = author(&db, "Bob", None).await;
+            book(&db, "Dune", 1965, &ann).await;
+            book(&db, "Emma", 1815, &bob).await;
+            let before = selects.load(Ordering::SeqCst);
+            let books = d.select::<Book>().select_related("author").fetch_all().await.unwrap();
+            assert_eq!(books.len(), 2);
+            assert_eq!(books[0].author.get().unwrap().name, "Ann");
+            assert_eq!(books[1].author.get().unwrap().name, "Bob");
+            assert_eq!(Db::fetch_fk(&books[0].author).await.unwrap().unwrap().name, "Ann");
+            assert_eq!(selects.load(Ordering::SeqCst), before + 1, "select_related ran extra queries");
+            // Nested, with a NULL key along the way (LEFT JOIN: the row stays).
+            let books = d
+                .select::<Book>()
+                .select_related("author__country")
+                .order("title", false)
+                .fetch_all()
+                .await
+                .unwrap();
+            let ann_loaded = books[0].author.get().unwrap();
+            assert_eq!(ann_loaded.country.get().unwrap().name, "UK");
+            let bob_loaded = books[1].author.get().unwrap();
+            assert!(bob_loaded.country.get().is_none() && bob_loaded.country.is_null());
+            assert_eq!(selects.load(Ordering::SeqCst), before + 2);
+            // Combined with a filter, a projection and a count.
+            let emma = d
+                .select::<Book>()
+                .select_related("author")
+                .filter_by("author__name", "Bob")
+                .fields(["title"])
+                .fetch_all()
+                .await
+                .unwrap();
+            assert_eq!(emma.len(), 1);
+            assert_eq!(emma[0].title, "Emma");
+            assert_eq!(emma[0].author.get().unwrap().name, "Bob");
+            let n = d.select::<Book>().select_related("author").count().await.unwrap();
+            assert_eq!(n, 2);
+        }
+
+        #[tokio::test]
+        async fn select_related_rejects_paths_that_are_not_foreign_keys() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            for path in ["nope", "title", "books", "author__nope", "author__name"] {
+                let err = d.select::<Book>().select_related(path).fetch_all().await.unwrap_err();
+                assert!(
+                    matches!(&err, Error::InvalidRelationship { path: p, .. } if p == path),
+                    "{path}: {err:?}"
+                );
+            }
+            let err = d.select::<Author>().select_related("books").fetch_all().await.unwrap_err();
+            assert!(matches!(err, Error::InvalidRelationship { .. }), "{err:?}");
+        }
+
+        #[tokio::test]
+        async fn select_related_answers_are_dropped_when_the_joined_table_changes() {
+            let db = <Db as Door>::open(DbOptions::memory().cache(true)).await.unwrap();
+            let d = door(&db);
+            d.create_table::<Country>().await.unwrap();
+            d.create_table::<Author>().await.unwrap();
+            d.create_table::<Book>().await.unwrap();
+            let mut ann = author(&db, "Ann", None).await;
+            book(&db, "Dune", 1965, &ann).await;
+            let query = d.select::<Book>().select_related("author");
+            assert_eq!(Terminals::fetch_all(&query).await.unwrap()[0].author.get().unwrap().name, "Ann");
+            ann.name = "Anne".into();
+            d.update(&mut ann).await.unwrap();
+            assert_eq!(Terminals::fetch_all(&query).await.unwrap()[0].author.get().unwrap().name, "Anne");
+        }
+
+        #[tokio::test]
+        async fn prefetch_related_runs_one_query_per_level() {
+            let (options, selects) = counting_selects();
+            let db = open(options).await;
+            let d = door(&db);
+            let mut books = Vec::new();
+            for a in 0..100 {
+                let writer = author(&db, &format!("author {a:03}"), None).await;
+                for b in 0..10 {
+                    books.push(Book {
+                        title: format!("{a:03}-{b}"),
+                        year: 1900 + b,
+                        author: $fk::to(&writer),
+                        ..Default::default()
+                    });
+                }
+            }
+            d.bulk_insert(&mut books).await.unwrap();
+            let before = selects.load(Ordering::SeqCst);
+            let authors = Terminals::fetch_related(&d.select::<Author>().prefetch_related("books")).await.unwrap();
+            assert_eq!(selects.load(Ordering::SeqCst), before + 2, "prefetch is not 2 queries");
+            assert_eq!(authors.len(), 100);
+            for (a, record) in authors.iter().enumerate() {
+                let set = record.prefetched::<Book>("books").unwrap();
+                assert_eq!(set.count(), 10);
+                assert!(set.exists());
+                assert_eq!(set.fetch_one().unwrap().title, format!("{a:03}-0"));
+                assert!(set.fetch_all().iter().all(|b| b.author.id() == Some(record.pk)));
+            }
+            assert_eq!(selects.load(Ordering::SeqCst), before + 2, "reading the prefetched sets ran queries");
+            // Filters go back to the database.
+            let set = authors[0].prefetched::<Book>("books").unwrap();
+            let late = set.query(&db).filter(Book::year().gte(1905));
+            assert_eq!(Terminals::count(&late).await.unwrap(), 5);
+        }
+
+        #[tokio::test]
+        async fn prefetch_related_nests_and_combines_paths() {
+            let (options, selects) = counting_selects();
+            let db = open(options).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let bob = author(&db, "Bob", None).await;
+            let dune = book(&db, "Dune", 1965, &ann).await;
+            book(&db, "Emma", 1815, &ann).await;
+            for stars in [5, 4] {
+                d.insert(Review { stars, book: $fk::to(&dune), ..Default::default() }).await.unwrap();
+            }
+            d.insert(Profile { bio: "b".into(), author: $fk::to(&bob), ..Default::default() }).await.unwrap();
+            let before = selects.load(Ordering::SeqCst);
+            let authors = Terminals::fetch_related(
+                &d.select::<Author>()
+                    .prefetch_related("books__reviews")
+                    .prefetch_related("books")
+                    .prefetch_related("profiles"),
+            )
+            .await
+            .unwrap();
+            assert_eq!(selects.load(Ordering::SeqCst), before + 4, "authors, books, reviews, profiles");
+            let ann_books = authors[0].prefetched::<Book>("books").unwrap();
+            assert_eq!(ann_books.count(), 2);
+            let dune_reviews = ann_books.fetch_all()[0].prefetched::<Review>("reviews").unwrap();
+            assert_eq!(dune_reviews.fetch_all().iter().map(|r| r.stars).collect::<Vec<_>>(), [5, 4]);
+            assert!(!ann_books.fetch_all()[1].prefetched::<Review>("reviews").unwrap().exists());
+            assert_eq!(authors[0].prefetched::<Profile>("profiles").unwrap().count(), 0);
+            assert_eq!(authors[1].prefetched::<Book>("books").unwrap().count(), 0);
+            assert_eq!(authors[1].prefetched::<Profile>("profiles").unwrap().count(), 1);
+            // Asking for the wrong type or an unloaded relation is typed.
+            let err = authors[0].prefetched::<Review>("books").unwrap_err();
+            assert!(matches!(err, Error::InvalidPrefetch { .. }), "{err:?}");
+            let err = authors[0].prefetched::<Author>("authors").unwrap_err();
+            assert!(matches!(err, Error::InvalidPrefetch { .. }), "{err:?}");
+        }
+
+        #[tokio::test]
+        async fn prefetch_related_rejects_forward_keys_and_unknown_names() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            for path in ["author", "title", "nope", "reviews__nope"] {
+                let err = Terminals::fetch_related(&d.select::<Book>().prefetch_related(path)).await.unwrap_err();
+                assert!(
+                    matches!(&err, Error::InvalidPrefetch { path: p, .. } if p == path),
+                    "{path}: {err:?}"
+                );
+            }
+            // Row terminals cannot carry prefetched sets: a typed error,
+            // not silently dropped relations.
+            let err = d.select::<Author>().prefetch_related("books").fetch_all().await.unwrap_err();
+            assert!(matches!(err, Error::InvalidPrefetch { .. }), "{err:?}");
+        }
+    };
+}
+
+mod sync {
+    relation_suite!(sqliter_core::SqliterDB, sqliter_core, ForeignKey);
+
+    #[test]
+    fn scoped_transactions_keep_other_threads_out() {
+        let db = sqliter_core::SqliterDB::open_in_memory().unwrap();
+        db.create_table::<Country>().unwrap();
+        let other = db.clone();
+        let tx = db.begin().unwrap();
+        db.insert(Country {
+            name: "inside".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let writer = std::thread::spawn(move || {
+            other
+                .insert(Country {
+                    name: "outside".into(),
+                    ..Default::default()
+                })
+                .unwrap();
+        });
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        tx.rollback().unwrap();
+        writer.join().unwrap();
+        let names: Vec<String> = db
+            .select::<Country>()
+            .fetch_all()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            names,
+            ["outside"],
+            "the other thread's insert was rolled back with the transaction"
+        );
+    }
+}
+
+mod async_door {
+    relation_suite!(
+        sqliter_async::AsyncSqliterDB,
+        sqliter_async,
+        AsyncForeignKey
+    );
+}
