@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion};
 use peak_alloc::PeakAlloc;
 use sqliter_async::AsyncSqliterDB;
+use sqliter_benches::print_table;
 use sqliter_core::prelude::*;
 use sqliter_core::query::Aggregate;
 use sqliter_core::{DbModel, DbOptions, SqliterDB};
@@ -684,44 +685,6 @@ fn memory_report(dir: &Path) -> String {
 }
 
 // ------------------------------------------------------------------ table
-
-fn median_ns(dir: &Path, group: &str, function: &str) -> Option<f64> {
-    // Criterion stores group "a/b" in directory "a_b".
-    let file = dir
-        .join(group.replace('/', "_"))
-        .join(function)
-        .join("new")
-        .join("estimates.json");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
-fn format_ns(ns: f64) -> String {
-    match ns {
-        n if n >= 1e6 => format!("{:.2} ms", n / 1e6),
-        n if n >= 1e3 => format!("{:.2} µs", n / 1e3),
-        n => format!("{n:.0} ns"),
-    }
-}
-
-/// A markdown table of `groups`, comparing function `after` to `before`.
-fn print_table(output: &Path, groups: &[&str], (before, after): (&str, &str)) {
-    println!("\n| workload | {before} | {after} | ratio |\n|---|---|---|---|");
-    for group in groups {
-        if let (Some(base), Some(orm)) = (
-            median_ns(output, group, before),
-            median_ns(output, group, after),
-        ) {
-            println!(
-                "| {group} | {} | {} | {:.3}x |",
-                format_ns(base),
-                format_ns(orm),
-                orm / base
-            );
-        }
-    }
-}
 
 const CACHE_GROUPS: [&str; 4] = [
     "cache/sync_fetch_all_100",
