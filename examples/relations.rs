@@ -150,6 +150,17 @@ async fn main() -> Result<(), Error> {
         );
     }
 
+    // with_count: every author with the number of its books (zeros included).
+    for row in db
+        .select::<Author>()
+        .with_count("books", "n_books")
+        .order("n_books", true)
+        .fetch_dicts()
+        .await?
+    {
+        println!("{row}");
+    }
+
     // Deleting an author cascades to the books; their reviews keep NULL.
     db.delete::<Author>(le_guin.pk).await?;
     let orphans = db

@@ -524,6 +524,106 @@ macro_rules! relation_suite {
             let err = d.select::<Author>().prefetch_related("books").fetch_all().await.unwrap_err();
             assert!(matches!(err, Error::InvalidPrefetch { .. }), "{err:?}");
         }
+
+        /// Authors with 3, 1 and 0 books; Ann also has a profile.
+        async fn counted_library(db: &Db) -> (Author, Author, Author) {
+            let ann = author(db, "Ann", None).await;
+            let bob = author(db, "Bob", None).await;
+            let cy = author(db, "Cy", None).await;
+            for (title, who) in [("A", &ann), ("B", &ann), ("C", &ann), ("D", &bob)] {
+                book(db, title, 2000, who).await;
+            }
+            door(db)
+                .insert(Profile { bio: "p".into(), author: $fk::to(&ann), ..Default::default() })
+                .await
+                .unwrap();
+            (ann, bob, cy)
+        }
+
+        fn ints(rows: &[sqliter_core::DictRow], name: &str) -> Vec<i64> {
+            rows.iter().map(|r| r.get(name).and_then(|v| v.as_i64()).unwrap()).collect()
+        }
+
+        #[tokio::test]
+        async fn with_count_counts_a_reverse_relation_zeros_included() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let (ann, bob, cy) = counted_library(&db).await;
+            // Expected counts computed from the rows, not written down.
+            let mut expected = Vec::new();
+            for who in [&ann, &bob, &cy] {
+                expected.push(i64::try_from(Terminals::count(&who.books(&db)).await.unwrap()).unwrap());
+            }
+            assert_eq!(expected, [3, 1, 0]);
+            let rows = Terminals::fetch_dicts(&d.select::<Author>().with_count("books", "n_books")).await.unwrap();
+            assert_eq!(ints(&rows, "n_books"), expected);
+            // Every field comes with the count.
+            let names: Vec<&str> = rows.iter().map(|r| r.get("name").unwrap().as_str().unwrap()).collect();
+            assert_eq!(names, ["Ann", "Bob", "Cy"]);
+            assert_eq!(ints(&rows, "pk"), [ann.pk, bob.pk, cy.pk]);
+            // Distinct counts the same records here.
+            let rows = Terminals::fetch_dicts(&d.select::<Author>().with_count_distinct("books", "n")).await.unwrap();
+            assert_eq!(ints(&rows, "n"), expected);
+        }
+
+        #[derive(serde::Deserialize)]
+        struct CountRow {
+            name: String,
+            n_books: i64,
+        }
+
+        #[tokio::test]
+        async fn with_count_orders_filters_and_stays_exact_with_two_counts() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            counted_library(&db).await;
+            let query = d
+                .select::<Author>()
+                .with_count("books", "n_books")
+                .with_count("profiles", "n_profiles")
+                .order("n_books", true);
+            let rows = Terminals::fetch_dicts(&query).await.unwrap();
+            assert_eq!(ints(&rows, "n_books"), [3, 1, 0]);
+            // A join would give Ann 3 profiles (one per book row).
+            assert_eq!(ints(&rows, "n_profiles"), [1, 0, 0]);
+            let busy = d.select::<Author>().filter_by("name__ne", "Bob").with_count("books", "n").limit(1);
+            let rows = Terminals::fetch_dicts(&busy).await.unwrap();
+            assert_eq!(ints(&rows, "n"), [3]);
+            let typed: Vec<CountRow> = Terminals::fetch_as(&d.select::<Author>().with_count("books", "n_books")).await.unwrap();
+            assert_eq!(typed.iter().map(|r| (r.name.as_str(), r.n_books)).collect::<Vec<_>>(), [("Ann", 3), ("Bob", 1), ("Cy", 0)]);
+        }
+
+        #[tokio::test]
+        async fn with_count_through_a_forward_key() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            counted_library(&db).await;
+            // Each book with the number of books its author wrote.
+            let rows = Terminals::fetch_dicts(&d.select::<Book>().with_count("author__books", "by_author")).await.unwrap();
+            assert_eq!(ints(&rows, "by_author"), [3, 3, 3, 1]);
+        }
+
+        #[tokio::test]
+        async fn with_count_rejects_bad_paths_and_mixing() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let err = Terminals::fetch_dicts(&d.select::<Book>().with_count("author", "n")).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidProjection(_)), "{err:?}");
+            for path in ["nope", "author__nope", "title__books"] {
+                let err = Terminals::fetch_dicts(&d.select::<Author>().with_count(path, "n")).await.unwrap_err();
+                assert!(matches!(&err, Error::InvalidRelationship { path: p, .. } if p == path), "{path}: {err:?}");
+            }
+            for alias in ["", "name"] {
+                let err = Terminals::fetch_dicts(&d.select::<Author>().with_count("books", alias)).await.unwrap_err();
+                assert!(matches!(err, Error::InvalidProjection(_)), "{alias:?}: {err:?}");
+            }
+            let twice = d.select::<Author>().with_count("books", "n").with_count("profiles", "n");
+            assert!(matches!(Terminals::fetch_dicts(&twice).await.unwrap_err(), Error::InvalidProjection(_)));
+            let mixed = d.select::<Author>().with_count("books", "n").group_by(["name"]);
+            assert!(matches!(Terminals::fetch_dicts(&mixed).await.unwrap_err(), Error::InvalidProjection(_)));
+            let rows = d.select::<Author>().with_count("books", "n");
+            assert!(matches!(Terminals::fetch_all(&rows).await.unwrap_err(), Error::InvalidProjection(_)));
+        }
     };
 }
 

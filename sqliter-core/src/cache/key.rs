@@ -74,6 +74,10 @@ impl CacheKey {
                 w.byte(an.func as u8);
                 w.opt(an.column.map(|c| i64::try_from(c).unwrap_or(i64::MAX)));
                 w.byte(u8::from(an.distinct));
+                if let Some(r) = an.relation {
+                    w.num(r.on as u64);
+                    w.num(std::ptr::from_ref(r.relation) as u64);
+                }
             }
             for h in &a.having {
                 w.value(&Value::Text(h.name.clone()));

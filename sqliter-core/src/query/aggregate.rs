@@ -106,6 +106,31 @@ pub(crate) struct Annotation {
     /// Column position, `None` for `COUNT(*)`.
     pub column: Option<usize>,
     pub distinct: bool,
+    /// `with_count`: count the records of a reverse relation instead.
+    pub relation: Option<RelationCount>,
+}
+
+/// `with_count(path)`: the reverse relation counted, reached from the
+/// table at alias `on` (0, or the join the path's forward keys lead to).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RelationCount {
+    pub on: usize,
+    pub relation: &'static crate::relation::ReverseRelation,
+}
+
+impl PartialEq for RelationCount {
+    fn eq(&self, other: &Self) -> bool {
+        self.on == other.on && std::ptr::eq(self.relation, other.relation)
+    }
+}
+
+impl Eq for RelationCount {}
+
+impl std::hash::Hash for RelationCount {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.on.hash(state);
+        std::ptr::from_ref(self.relation).hash(state);
+    }
 }
 
 /// A `having` condition on a grouped field or an alias.
@@ -126,13 +151,28 @@ pub(crate) struct Aggregation {
 }
 
 impl Aggregation {
-    /// The names of the result columns: grouped fields, then aliases.
+    /// The names of the result columns: grouped fields (with `with_count`,
+    /// every field), then aliases.
     pub fn names(&self, table: &TableMeta) -> Vec<String> {
-        self.group_by
-            .iter()
-            .map(|&c| table.columns[c].field.to_owned())
+        let fields: Vec<&str> = if self.counts_relations() {
+            table.columns.iter().map(|c| c.field).collect()
+        } else {
+            self.group_by
+                .iter()
+                .map(|&c| table.columns[c].field)
+                .collect()
+        };
+        fields
+            .into_iter()
+            .map(str::to_owned)
             .chain(self.annotations.iter().map(|a| a.alias.clone()))
             .collect()
+    }
+
+    /// `with_count` mode: every column of the queried table, then a count
+    /// per relation, no grouping.
+    pub fn counts_relations(&self) -> bool {
+        self.annotations.iter().any(|a| a.relation.is_some())
     }
 
     /// What `name` refers to in `having` / `order`: a grouped field's column
@@ -142,8 +182,7 @@ impl Aggregation {
             return Some(name.to_owned());
         }
         let column = table.column_index(name)?;
-        self.group_by
-            .contains(&column)
+        (self.counts_relations() || self.group_by.contains(&column))
             .then(|| table.columns[column].column.to_owned())
     }
 }
@@ -185,6 +224,7 @@ pub(crate) fn annotation(
         func: agg.func,
         column,
         distinct: agg.distinct,
+        relation: None,
     })
 }
 

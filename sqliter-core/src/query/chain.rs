@@ -232,6 +232,29 @@ pub trait QueryChain: Sized {
         self
     }
 
+    /// Count each record's related records through `path` (a reverse
+    /// relation, after any forward keys: `"books"`, `"author__books"`) as
+    /// result column `alias`; records with none count 0. The query becomes
+    /// a projection: read it with `fetch_dicts()` / `fetch_as()`, each row
+    /// holding every field and the counts.
+    fn with_count(mut self, path: &str, alias: &str) -> Self {
+        let spec = self.spec_mut();
+        if let Err(error) = crate::relation::prefetch::with_count(spec, path, alias, false) {
+            spec.fail(error);
+        }
+        self
+    }
+
+    /// [`with_count`](Self::with_count) counting distinct related records
+    /// (upstream's `distinct=True`).
+    fn with_count_distinct(mut self, path: &str, alias: &str) -> Self {
+        let spec = self.spec_mut();
+        if let Err(error) = crate::relation::prefetch::with_count(spec, path, alias, true) {
+            spec.fail(error);
+        }
+        self
+    }
+
     /// Neither read this query's answer from the cache nor store it.
     fn bypass_cache(mut self) -> Self {
         self.spec_mut().bypass_cache = true;

@@ -33,7 +33,10 @@ pub fn check(spec: &QuerySpec, terminal: Terminal) -> Result<()> {
             "fetch_dicts() requires projection mode (group_by or annotate)".into(),
         ));
     }
-    let row_terminal = matches!(terminal, Terminal::All | Terminal::First | Terminal::Last);
+    let row_terminal = matches!(
+        terminal,
+        Terminal::All | Terminal::First | Terminal::Last | Terminal::Dicts
+    );
     if row_terminal && !spec.prefetch.is_empty() {
         return Err(Error::InvalidPrefetch {
             path: String::new(),
@@ -66,6 +69,21 @@ pub fn check(spec: &QuerySpec, terminal: Terminal) -> Result<()> {
                     field: name.clone(),
                 });
             }
+        }
+    }
+    if projecting && !spec.related.is_empty() {
+        return Err(Error::InvalidProjection(
+            "projection queries do not support select_related".into(),
+        ));
+    }
+    if let Some(aggregation) = spec.aggregation.as_ref().filter(|a| a.counts_relations()) {
+        let mixed = !aggregation.group_by.is_empty()
+            || !aggregation.having.is_empty()
+            || aggregation.annotations.iter().any(|a| a.relation.is_none());
+        if mixed {
+            return Err(Error::InvalidProjection(
+                "with_count() cannot be combined with group_by, annotate or having".into(),
+            ));
         }
     }
     if let Some(aggregation) = &spec.aggregation {

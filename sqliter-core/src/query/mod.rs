@@ -34,3 +34,21 @@ pub(crate) fn join(
 pub(crate) fn join_at(spec: &QuerySpec, alias: usize) -> spec::Join {
     spec.joins[alias - 1]
 }
+
+pub(crate) use aggregate::RelationCount;
+
+/// A checked `COUNT` annotation named `alias` (empty, duplicate and
+/// field-shadowing aliases refused), for `with_count`.
+pub(crate) fn count_annotation(
+    table: &crate::model::TableMeta,
+    aggregation: &aggregate::Aggregation,
+    alias: &str,
+    distinct: bool,
+) -> crate::Result<aggregate::Annotation> {
+    let count = if distinct {
+        Aggregate::count().distinct()
+    } else {
+        Aggregate::count()
+    };
+    aggregate::annotation(table, aggregation, alias, count)
+}

@@ -264,12 +264,25 @@ fn write_aggregation<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
         }
     };
     let root = root_alias(spec);
+    let counting = aggregation.counts_relations();
+    if counting {
+        for c in table.columns {
+            comma(w);
+            w.column(root, c.column);
+        }
+    }
     for &c in &aggregation.group_by {
         comma(w);
         w.column(root, table.columns[c].column);
     }
-    for a in &aggregation.annotations {
+    for (i, a) in aggregation.annotations.iter().enumerate() {
         comma(w);
+        if let Some(count) = a.relation {
+            write_relation_count(w, i, count, a.distinct);
+            w.sql(" AS ");
+            w.ident(&a.alias);
+            continue;
+        }
         w.sql(a.func.sql());
         w.sql(if a.distinct { "(DISTINCT " } else { "(" });
         match a.column {
@@ -291,10 +304,40 @@ fn write_aggregation<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
         // Checked by `exec::check`: a grouped field or an alias.
         write_predicate(w, named(spec, &h.name), h.op, &h.operand);
     }
-    if !aggregation.group_by.is_empty() || !spec.order.is_empty() {
+    if counting || !aggregation.group_by.is_empty() || !spec.order.is_empty() {
         write_order(w, spec, false);
     }
     write_limit(w, spec, Mode::Rows);
+}
+
+/// `with_count`: a correlated subquery, so several counts on one query
+/// stay exact (joins would multiply each other's rows) and a record with
+/// none counts 0.
+fn write_relation_count(
+    w: &mut Writer<'_>,
+    index: usize,
+    count: super::aggregate::RelationCount,
+    distinct: bool,
+) {
+    let child = (count.relation.child)();
+    let alias = format!("c{index}");
+    w.sql(if distinct {
+        "(SELECT COUNT(DISTINCT "
+    } else {
+        "(SELECT COUNT("
+    });
+    w.ident(&alias);
+    w.sql(".\"pk\") FROM ");
+    w.ident(child.table_name);
+    w.sql(" AS ");
+    w.ident(&alias);
+    w.sql(" WHERE ");
+    w.ident(&alias);
+    w.sql(".");
+    w.ident(child.columns[count.relation.column].column);
+    w.sql(" = ");
+    w.column(Some(count.on), "pk");
+    w.sql(")");
 }
 
 fn write_columns(w: &mut Writer<'_>, spec: &QuerySpec) {
@@ -354,7 +397,11 @@ fn write_order(w: &mut Writer<'_>, spec: &QuerySpec, reversed: bool) {
 /// The alias of the queried table: `Some(0)` ("t0") when the query joins
 /// tables, `None` (unqualified names) otherwise.
 fn root_alias(spec: &QuerySpec) -> Option<usize> {
-    (!spec.joins.is_empty()).then_some(0)
+    let counting = spec
+        .aggregation
+        .as_ref()
+        .is_some_and(super::aggregate::Aggregation::counts_relations);
+    (counting || !spec.joins.is_empty()).then_some(0)
 }
 
 /// The left-hand side of a predicate: a column of some table alias, or an
@@ -382,7 +429,7 @@ fn named<'a>(spec: &'a QuerySpec, name: &'a str) -> Lhs<'a> {
 /// `"t" [AS "t0" LEFT JOIN "u" AS "t1" ON "t1"."pk" = "t0"."fk" ...]`.
 fn write_from(w: &mut Writer<'_>, spec: &QuerySpec) {
     w.ident(spec.table.table_name);
-    if spec.joins.is_empty() {
+    if root_alias(spec).is_none() {
         return;
     }
     w.sql(" AS \"t0\"");
@@ -473,7 +520,7 @@ fn write_condition<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec, condition: &'q C
         k => spec.joins[k - 1].table,
     };
     let lhs = Lhs {
-        alias: (!spec.joins.is_empty()).then_some(condition.on),
+        alias: root_alias(spec).map(|_| condition.on),
         name: table.columns[condition.column].column,
     };
     write_predicate(w, lhs, condition.op, &condition.operand);

@@ -108,6 +108,53 @@ pub(crate) fn add_path(spec: &mut QuerySpec, path: &str) -> Result<()> {
     Ok(())
 }
 
+/// Add `with_count(path, alias)`: forward keys (`"author__"`), then a
+/// reverse relation (`"books"`), counted per record.
+pub(crate) fn with_count(
+    spec: &mut QuerySpec,
+    path: &str,
+    alias: &str,
+    distinct: bool,
+) -> Result<()> {
+    let (hops, last) = match path.rsplit_once("__") {
+        Some((hops, last)) => (Some(hops), last),
+        None => (None, path),
+    };
+    let (mut on, mut table) = (0, spec.table);
+    for hop in hops.into_iter().flat_map(|h| h.split("__")) {
+        let column = table
+            .column_index(hop)
+            .ok_or_else(|| Error::InvalidRelationship {
+                path: path.to_owned(),
+                reason: format!("'{hop}' is not a field of model {}", table.model_name),
+            })?;
+        let Some(fk) = &table.columns[column].foreign_key else {
+            return Err(Error::InvalidRelationship {
+                path: path.to_owned(),
+                reason: format!("'{hop}' is not a foreign key of model {}", table.model_name),
+            });
+        };
+        on = crate::query::join(spec, on, column, (fk.target)());
+        table = (fk.target)();
+    }
+    let Some(relation) = ReverseRelation::find(table, last) else {
+        return Err(match table.column_by_field(last) {
+            Some(c) if c.foreign_key.is_some() => Error::InvalidProjection(format!(
+                "with_count('{path}'): the terminal relationship must be to-many (a reverse relation); '{last}' is a foreign key"
+            )),
+            _ => Error::InvalidRelationship {
+                path: path.to_owned(),
+                reason: format!("'{last}' is not a reverse relation of model {}", table.model_name),
+            },
+        });
+    };
+    let aggregation = spec.aggregation.get_or_insert_with(Default::default);
+    let mut count = crate::query::count_annotation(spec.table, aggregation, alias, distinct)?;
+    count.relation = Some(crate::query::RelationCount { on, relation });
+    aggregation.annotations.push(count);
+    Ok(())
+}
+
 /// A record with the reverse relations `prefetch_related` loaded for it.
 /// It derefs to the record.
 ///
