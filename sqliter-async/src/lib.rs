@@ -37,8 +37,8 @@ pub use transaction::AsyncTransaction;
 pub use sqliter_core::{
     cache, query, Aggregate, Assignment, CacheStats, Column, CreateTableOptions, DbModel,
     DbOptions, DecodeError, DictRow, Error, Filter, ForeignKeyOf, GetOptions, InsertOptions,
-    Logger, OrderKey, Param, Prefetched, QueryChain, Related, Result, TextColumn, Value,
-    ValueError,
+    Logger, OrderKey, Param, PathFrom, Prefetched, QueryChain, Related, RelationPath, Result,
+    TextColumn, Value, ValueError,
 };
 pub use tokio_rusqlite;
 

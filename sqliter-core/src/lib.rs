@@ -79,8 +79,8 @@ pub use query::{
 };
 pub use record::{GetOptions, InsertOptions};
 pub use relation::{
-    AsyncRelationDb, ForeignKey, ForeignKeyOf, Link, LinkedDb, Prefetched, Related, RelationSlot,
-    SelectDb,
+    AsyncRelationDb, ForeignKey, ForeignKeyOf, Link, LinkedDb, PathFrom, Prefetched, Related,
+    RelationPath, RelationSlot, SelectDb,
 };
 pub use schema::{create_table_sql, index_sqls, CreateTableOptions};
 pub use session::{transaction_begin_sql, transaction_end_sql, Session};
@@ -116,7 +116,7 @@ pub mod __private {
         ViaNoDefault, ViaNoHeapSize,
     };
     pub use crate::relation::{
-        load_children, reverse_query, RelationSlot, ReverseRelation, SelectDb,
+        load_children, reverse_query, RelationPath, RelationSlot, ReverseRelation, SelectDb,
     };
     pub use crate::value::{
         Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,

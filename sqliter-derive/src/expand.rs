@@ -439,7 +439,15 @@ fn reverse_relations(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStre
         );
         // The method is spanned on the `related_name` (a clash between two
         // models is reported there), the impl on the target type.
+        let path_const = Ident::new(&name.to_uppercase(), span);
+        let path_doc = format!(
+            "The reverse relation `{name}` as a typed path, for `prefetch_related` and `with_count`."
+        );
         let accessor = quote_spanned! {span=>
+            #[doc = #path_doc]
+            #[allow(dead_code)]
+            pub const #path_const: __sq::RelationPath<Self, #child> = __sq::RelationPath::new(#name);
+
             #[doc = #doc]
             #[allow(dead_code)]
             pub fn #method<'db, D: __sq::SelectDb>(&self, db: &'db D) -> D::Query<'db, #child> {

@@ -404,6 +404,33 @@ macro_rules! relation_suite {
         }
 
         #[tokio::test]
+        async fn typed_paths_name_the_same_relations() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let uk = d.insert(Country { name: "UK".into(), ..Default::default() }).await.unwrap();
+            let ann = author(&db, "Ann", Some(&uk)).await;
+            let dune = book(&db, "Dune", 1965, &ann).await;
+            d.insert(Review { stars: 4, book: $fk::to(&dune), ..Default::default() }).await.unwrap();
+            let reviews = Terminals::fetch_all(
+                &d.select::<Review>().select_related(Review::book().then(Book::author()).then(Author::country())),
+            )
+            .await
+            .unwrap();
+            let loaded = reviews[0].book.get().unwrap().author.get().unwrap();
+            assert_eq!(loaded.country.get().unwrap().name, "UK");
+            assert_eq!(Author::BOOKS.then(Book::REVIEWS).as_str(), "books__reviews");
+            let authors = Terminals::fetch_related(&d.select::<Author>().prefetch_related(Author::BOOKS.then(Book::REVIEWS)))
+                .await
+                .unwrap();
+            let books = authors[0].related(&Author::BOOKS).unwrap();
+            assert_eq!(books.fetch_one().unwrap().related(&Book::REVIEWS).unwrap().count(), 1);
+            let rows = Terminals::fetch_dicts(&d.select::<Book>().with_count(Book::author().then(Author::BOOKS), "n"))
+                .await
+                .unwrap();
+            assert_eq!(rows[0].get("n").and_then(|v| v.as_i64()), Some(1));
+        }
+
+        #[tokio::test]
         async fn select_related_rejects_paths_that_are_not_foreign_keys() {
             let db = open(DbOptions::memory()).await;
             let d = door(&db);

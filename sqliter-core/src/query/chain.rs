@@ -212,21 +212,25 @@ pub trait QueryChain: Sized {
     }
 
     /// Load the records of `ForeignKey` fields in the same query, by
-    /// `LEFT JOIN`: `"author"`, nested `"book__author"`; call it once per
-    /// path. The field's `get()` / `fetch()` then answer without a query.
-    fn select_related(mut self, path: &str) -> Self {
+    /// `LEFT JOIN`: `"author"`, nested `"book__author"`, or typed
+    /// (`Book::author()`, `Review::book().then(Book::author())`); call it
+    /// once per path. The field's `get()` / `fetch()` then answer without a query.
+    fn select_related(mut self, path: impl crate::relation::PathFrom<Self::Model>) -> Self {
+        let path = path.path_text();
         let spec = self.spec_mut();
-        if let Err(error) = crate::relation::joined::select_related(spec, path) {
+        if let Err(error) = crate::relation::joined::select_related(spec, &path) {
             spec.fail(error);
         }
         self
     }
 
-    /// Load reverse relations (`"books"`, nested `"books__reviews"`) by
+    /// Load reverse relations (`"books"`, nested `"books__reviews"`, or
+    /// typed: `Author::BOOKS.then(Book::REVIEWS)`) by
     /// one extra query per level; read the result with `fetch_related()`.
-    fn prefetch_related(mut self, path: &str) -> Self {
+    fn prefetch_related(mut self, path: impl crate::relation::PathFrom<Self::Model>) -> Self {
+        let path = path.path_text();
         let spec = self.spec_mut();
-        if let Err(error) = crate::relation::prefetch::add_path(spec, path) {
+        if let Err(error) = crate::relation::prefetch::add_path(spec, &path) {
             spec.fail(error);
         }
         self
@@ -237,9 +241,14 @@ pub trait QueryChain: Sized {
     /// result column `alias`; records with none count 0. The query becomes
     /// a projection: read it with `fetch_dicts()` / `fetch_as()`, each row
     /// holding every field and the counts.
-    fn with_count(mut self, path: &str, alias: &str) -> Self {
+    fn with_count(
+        mut self,
+        path: impl crate::relation::PathFrom<Self::Model>,
+        alias: &str,
+    ) -> Self {
+        let path = path.path_text();
         let spec = self.spec_mut();
-        if let Err(error) = crate::relation::prefetch::with_count(spec, path, alias, false) {
+        if let Err(error) = crate::relation::prefetch::with_count(spec, &path, alias, false) {
             spec.fail(error);
         }
         self
@@ -247,9 +256,14 @@ pub trait QueryChain: Sized {
 
     /// [`with_count`](Self::with_count) counting distinct related records
     /// (upstream's `distinct=True`).
-    fn with_count_distinct(mut self, path: &str, alias: &str) -> Self {
+    fn with_count_distinct(
+        mut self,
+        path: impl crate::relation::PathFrom<Self::Model>,
+        alias: &str,
+    ) -> Self {
+        let path = path.path_text();
         let spec = self.spec_mut();
-        if let Err(error) = crate::relation::prefetch::with_count(spec, path, alias, true) {
+        if let Err(error) = crate::relation::prefetch::with_count(spec, &path, alias, true) {
             spec.fail(error);
         }
         self

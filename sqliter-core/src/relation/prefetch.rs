@@ -231,6 +231,17 @@ impl<M> Related<M> {
     }
 }
 
+impl<M: DbModel> Related<M> {
+    /// [`prefetched`](Self::prefetched) by a typed path (`Author::BOOKS`),
+    /// whose type fixes the records' type.
+    pub fn related<C: DbModel>(
+        &self,
+        path: &super::RelationPath<M, C>,
+    ) -> Result<Prefetched<'_, C>> {
+        self.prefetched::<C>(path.as_str())
+    }
+}
+
 impl<M> Deref for Related<M> {
     type Target = M;
     fn deref(&self) -> &M {
