@@ -311,6 +311,22 @@ macro_rules! relation_suite {
                 .await
                 .unwrap();
             assert_eq!(titles(&two_levels), ["Ulysses", "Dune"]);
+            // The typed traversal: the compiler checks every step.
+            let typed = d
+                .select::<Book>()
+                .filter(Book::author().filter(Author::name().startswith("B")))
+                .fetch_all()
+                .await
+                .unwrap();
+            assert_eq!(titles(&typed), ["Emma"]);
+            let typed = d
+                .select::<Book>()
+                .filter(Book::author().then(Author::country()).filter(Country::name().eq("UK")))
+                .filter(Book::year().gt(1900))
+                .fetch_all()
+                .await
+                .unwrap();
+            assert_eq!(titles(&typed), ["Dune", "Ulysses"]);
             let null_country = d
                 .select::<Author>()
                 .filter_by("country__isnull", true)

@@ -23,7 +23,9 @@ pub trait QueryChain: Sized {
 
     /// Keep rows matching a typed condition (ANDed with the others).
     fn filter(mut self, filter: Filter<Self::Model>) -> Self {
-        push(self.spec_mut(), into_condition(filter));
+        let spec = self.spec_mut();
+        let condition = into_condition(spec.table, &mut spec.joins, filter);
+        push(spec, condition);
         self
     }
 

@@ -193,6 +193,9 @@ impl Condition {
 #[derive(Debug)]
 pub struct Filter<M> {
     pub(crate) condition: Result<Condition, Error>,
+    /// The foreign keys followed to the condition's table
+    /// (`"author__country"`), empty for `M`'s own columns.
+    via: String,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -200,6 +203,22 @@ impl<M> Filter<M> {
     fn new(condition: Result<Condition, Error>) -> Self {
         Self {
             condition,
+            via: String::new(),
+            _model: PhantomData,
+        }
+    }
+
+    /// This filter of a related model, applied through `path` (what
+    /// `Book::author().filter(..)` builds).
+    pub(crate) fn through<P>(self, path: &str) -> Filter<P> {
+        let via = if self.via.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}__{}", self.via)
+        };
+        Filter {
+            condition: self.condition,
+            via,
             _model: PhantomData,
         }
     }
@@ -268,24 +287,13 @@ pub(crate) fn parse_lookup(
     let Some((field, hops)) = path.split_last() else {
         return Err(invalid_filter(key, "empty lookup"));
     };
-    let (mut on, mut table) = (0, meta);
-    for (i, hop) in hops.iter().enumerate() {
-        let column = table.column_index(hop).ok_or_else(|| {
-            invalid_filter(*hop, format!("no such field on model {}", table.model_name))
-        })?;
-        let Some(fk) = &table.columns[column].foreign_key else {
-            // `name__regex`: a misspelt operator, or a traversal through a
-            // field that is not a foreign key.
-            let next = path.get(i + 1).copied().unwrap_or(field);
-            let reason = format!(
-                "unknown operator '__{next}', and '{hop}' is not a foreign key of {} to follow",
-                table.model_name
-            );
-            return Err(invalid_filter(key, reason));
-        };
-        on = super::spec::Join::add(joins, on, column, (fk.target)());
-        table = (fk.target)();
-    }
+    let (on, table) = follow(
+        meta,
+        joins,
+        hops,
+        key,
+        Some(path.get(hops.len()).copied().unwrap_or(field)),
+    )?;
     let column = table.column_index(field).ok_or_else(|| {
         invalid_filter(
             *field,
@@ -298,6 +306,37 @@ pub(crate) fn parse_lookup(
         op,
         operand: parse_operand(field, op, param)?,
     })
+}
+
+/// Follow the foreign keys `hops` from `meta`, joining each table (reusing
+/// equal joins): the alias and table reached. `after` is the segment after
+/// the hops in a string lookup, named in the error when a hop is not a key.
+fn follow(
+    meta: &'static TableMeta,
+    joins: &mut Vec<super::spec::Join>,
+    hops: &[&str],
+    key: &str,
+    after: Option<&str>,
+) -> Result<(usize, &'static TableMeta), Error> {
+    let (mut on, mut table) = (0, meta);
+    for (i, hop) in hops.iter().enumerate() {
+        let column = table.column_index(hop).ok_or_else(|| {
+            invalid_filter(*hop, format!("no such field on model {}", table.model_name))
+        })?;
+        let Some(fk) = &table.columns[column].foreign_key else {
+            // `name__regex`: a misspelt operator, or a traversal through a
+            // field that is not a foreign key.
+            let next = hops.get(i + 1).copied().or(after).unwrap_or_default();
+            let reason = format!(
+                "unknown operator '__{next}', and '{hop}' is not a foreign key of {} to follow",
+                table.model_name
+            );
+            return Err(invalid_filter(key, reason));
+        };
+        on = super::spec::Join::add(joins, on, column, (fk.target)());
+        table = (fk.target)();
+    }
+    Ok((on, table))
 }
 
 /// A typed handle on one field of model `M` whose Rust type is `T`,
@@ -550,6 +589,17 @@ impl<S: Into<Cow<'static, str>>, V: Into<Param>> From<(S, V)> for Assignment {
 }
 
 /// Turn a typed filter into the untyped condition, keeping its error.
-pub(crate) fn into_condition<M>(filter: Filter<M>) -> Result<Condition, Error> {
-    filter.condition
+/// The condition of `filter` on `meta`'s query, joining the tables its
+/// path follows.
+pub(crate) fn into_condition<M>(
+    meta: &'static TableMeta,
+    joins: &mut Vec<super::spec::Join>,
+    filter: Filter<M>,
+) -> Result<Condition, Error> {
+    let mut condition = filter.condition?;
+    if !filter.via.is_empty() {
+        let hops: Vec<&str> = filter.via.split("__").collect();
+        condition.on = follow(meta, joins, &hops, &filter.via, None)?.0;
+    }
+    Ok(condition)
 }

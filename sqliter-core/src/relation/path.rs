@@ -63,6 +63,23 @@ impl<M, T> RelationPath<M, T> {
     }
 }
 
+impl<M, T> RelationPath<M, T> {
+    /// Keep the `M`s whose related `T` matches `filter`: the typed
+    /// traversal (`"author__name__startswith"` is
+    /// `Book::author().filter(Author::name().startswith("B"))`).
+    pub fn filter(&self, filter: crate::query::Filter<T>) -> crate::query::Filter<M> {
+        filter.through(&self.text)
+    }
+}
+
+impl<M: DbModel, T, D> Column<M, ForeignKeyOf<T, D>> {
+    /// Keep the `M`s whose related `T` matches `filter`
+    /// (`Book::author().filter(Author::name().eq("Ann"))`).
+    pub fn filter(self, filter: crate::query::Filter<T>) -> crate::query::Filter<M> {
+        RelationPath::from(self).filter(filter)
+    }
+}
+
 impl<M, T> Clone for RelationPath<M, T> {
     fn clone(&self) -> Self {
         Self {
