@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion};
 use peak_alloc::PeakAlloc;
 use sqliter_async::AsyncSqliterDB;
-use sqliter_benches::print_table;
+use sqliter_benches::{print_table, tune};
 use sqliter_core::prelude::*;
 use sqliter_core::query::Aggregate;
 use sqliter_core::{DbModel, DbOptions, SqliterDB};
@@ -220,11 +220,6 @@ fn seeded(dir: &Path, name: &str) -> PathBuf {
     let mut books: Vec<Book> = (0..BOOKS).map(book).collect();
     db.bulk_insert(&mut books).unwrap();
     path
-}
-
-fn tune(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", true)
 }
 
 fn sync_orm(path: &Path) -> SqliterDB {
@@ -714,13 +709,7 @@ const GROUPS: [&str; 17] = [
 ];
 
 fn main() {
-    let output = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion");
-    let mut criterion = Criterion::default()
-        .output_directory(&output)
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .configure_from_args();
+    let (mut criterion, output) = sqliter_benches::criterion();
     let dir = tempfile::tempdir().unwrap();
     let memory = memory_report(dir.path());
     sync_benches(&mut criterion, dir.path());

@@ -9,11 +9,10 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use criterion::Criterion;
 use sqliter_async::{AsyncForeignKey, AsyncSqliterDB};
-use sqliter_benches::print_table;
+use sqliter_benches::{print_table, tune};
 use sqliter_core::prelude::*;
 use sqliter_core::{DbModel, DbOptions, ForeignKey, SqliterDB};
 
@@ -155,11 +154,6 @@ fn seeded(dir: &Path) -> PathBuf {
     path
 }
 
-fn tune(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", true)
-}
-
 fn sync_benches(c: &mut Criterion, path: &Path) {
     let orm = SqliterDB::new(DbOptions::file(path.to_string_lossy())).unwrap();
     orm.with_connection(tune).unwrap().unwrap();
@@ -255,13 +249,7 @@ const GROUPS: [&str; 4] = [
 ];
 
 fn main() {
-    let output = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion");
-    let mut criterion = Criterion::default()
-        .output_directory(&output)
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .configure_from_args();
+    let (mut criterion, output) = sqliter_benches::criterion();
     let dir = tempfile::tempdir().unwrap();
     let path = seeded(dir.path());
     sync_benches(&mut criterion, &path);

@@ -1,7 +1,29 @@
 //! Benchmarks live in `benches/`; see the README's "Performance" section.
 //! This crate holds what the benchmark programs share: the summary table.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::Criterion;
+
+/// Criterion as every benchmark program here runs it (20 samples, short
+/// warm-up, command-line filters honoured), and where it writes results.
+pub fn criterion() -> (Criterion, PathBuf) {
+    let output = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion");
+    let criterion = Criterion::default()
+        .output_directory(&output)
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    (criterion, output)
+}
+
+/// The settings both sides of every comparison run with.
+pub fn tune(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)
+}
 
 /// The median of one benchmark, from criterion's saved estimates.
 fn median_ns(dir: &Path, group: &str, function: &str) -> Option<f64> {

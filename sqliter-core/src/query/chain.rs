@@ -218,11 +218,9 @@ pub trait QueryChain: Sized {
     /// (`Book::author()`, `Review::book().then(Book::author())`); call it
     /// once per path. The field's `get()` / `fetch()` then answer without a query.
     fn select_related(mut self, path: impl crate::relation::PathFrom<Self::Model>) -> Self {
-        let path = path.path_text();
-        let spec = self.spec_mut();
-        if let Err(error) = crate::relation::joined::select_related(spec, &path) {
-            spec.fail(error);
-        }
+        record(self.spec_mut(), |spec| {
+            crate::relation::joined::select_related(spec, &path.path_text())
+        });
         self
     }
 
@@ -230,11 +228,9 @@ pub trait QueryChain: Sized {
     /// typed: `Author::BOOKS.then(Book::REVIEWS)`) by
     /// one extra query per level; read the result with `fetch_related()`.
     fn prefetch_related(mut self, path: impl crate::relation::PathFrom<Self::Model>) -> Self {
-        let path = path.path_text();
-        let spec = self.spec_mut();
-        if let Err(error) = crate::relation::prefetch::add_path(spec, &path) {
-            spec.fail(error);
-        }
+        record(self.spec_mut(), |spec| {
+            crate::relation::prefetch::add_path(spec, &path.path_text())
+        });
         self
     }
 
@@ -248,11 +244,9 @@ pub trait QueryChain: Sized {
         path: impl crate::relation::PathFrom<Self::Model>,
         alias: &str,
     ) -> Self {
-        let path = path.path_text();
-        let spec = self.spec_mut();
-        if let Err(error) = crate::relation::prefetch::with_count(spec, &path, alias, false) {
-            spec.fail(error);
-        }
+        record(self.spec_mut(), |spec| {
+            crate::relation::prefetch::with_count(spec, &path.path_text(), alias, false)
+        });
         self
     }
 
@@ -263,11 +257,9 @@ pub trait QueryChain: Sized {
         path: impl crate::relation::PathFrom<Self::Model>,
         alias: &str,
     ) -> Self {
-        let path = path.path_text();
-        let spec = self.spec_mut();
-        if let Err(error) = crate::relation::prefetch::with_count(spec, &path, alias, true) {
-            spec.fail(error);
-        }
+        record(self.spec_mut(), |spec| {
+            crate::relation::prefetch::with_count(spec, &path.path_text(), alias, true)
+        });
         self
     }
 
@@ -281,6 +273,13 @@ pub trait QueryChain: Sized {
     fn cache_ttl(mut self, ttl: std::time::Duration) -> Self {
         self.spec_mut().cache_ttl = Some(ttl);
         self
+    }
+}
+
+/// Apply a chain step that may fail, recording its error for the terminal.
+fn record(spec: &mut QuerySpec, step: impl FnOnce(&mut QuerySpec) -> Result<(), Error>) {
+    if let Err(error) = step(spec) {
+        spec.fail(error);
     }
 }
 

@@ -293,14 +293,6 @@ fn rows<M: DbModel>(session: &Session<'_>, spec: &QuerySpec, mode: Mode) -> Resu
     Ok(out)
 }
 
-/// The records `fetch_related` starts from.
-pub(crate) fn rows_for_prefetch<M: DbModel>(
-    session: &Session<'_>,
-    spec: &QuerySpec,
-) -> Result<Vec<M>> {
-    rows(session, spec, Mode::Rows)
-}
-
 /// Every matching row.
 pub fn fetch_all<M: DbModel>(session: &Session<'_>, spec: &QuerySpec) -> Result<Vec<M>> {
     rows(session, spec, Mode::Rows)

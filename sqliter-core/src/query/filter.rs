@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use super::param::Param;
+use super::spec::BadHop;
 use crate::error::{Error, ValueError};
 use crate::model::{DbModel, TableMeta};
 use crate::value::{FieldCodec, Value};
@@ -320,21 +321,22 @@ fn follow(
 ) -> Result<(usize, &'static TableMeta), Error> {
     let (mut on, mut table) = (0, meta);
     for (i, hop) in hops.iter().enumerate() {
-        let column = table.column_index(hop).ok_or_else(|| {
-            invalid_filter(*hop, format!("no such field on model {}", table.model_name))
-        })?;
-        let Some(fk) = &table.columns[column].foreign_key else {
+        let step = super::spec::Join::follow(joins, on, table, hop).map_err(|bad| match bad {
+            BadHop::NoField => {
+                invalid_filter(*hop, format!("no such field on model {}", table.model_name))
+            }
             // `name__regex`: a misspelt operator, or a traversal through a
             // field that is not a foreign key.
-            let next = hops.get(i + 1).copied().or(after).unwrap_or_default();
-            let reason = format!(
-                "unknown operator '__{next}', and '{hop}' is not a foreign key of {} to follow",
-                table.model_name
-            );
-            return Err(invalid_filter(key, reason));
-        };
-        on = super::spec::Join::add(joins, on, column, (fk.target)());
-        table = (fk.target)();
+            BadHop::NotAKey => {
+                let next = hops.get(i + 1).copied().or(after).unwrap_or_default();
+                let reason = format!(
+                    "unknown operator '__{next}', and '{hop}' is not a foreign key of {} to follow",
+                    table.model_name
+                );
+                invalid_filter(key, reason)
+            }
+        })?;
+        (on, table) = (step.alias, step.table);
     }
     Ok((on, table))
 }

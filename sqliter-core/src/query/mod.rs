@@ -17,18 +17,8 @@ pub use chain::QueryChain;
 pub(crate) use filter::Operand;
 pub use filter::{fold, Assignment, Column, Condition, Filter, Op, OrderKey, TextColumn};
 pub use param::{Param, Scalar};
+pub(crate) use spec::{BadHop, Hop, Join};
 pub use spec::{Order, OrderTarget, QuerySpec, Terminal};
-
-/// Join `table` through column `column` of alias `parent` (reusing an
-/// equal join) and return its alias.
-pub(crate) fn join(
-    spec: &mut QuerySpec,
-    parent: usize,
-    column: usize,
-    table: &'static crate::model::TableMeta,
-) -> usize {
-    spec::Join::add(&mut spec.joins, parent, column, table)
-}
 
 /// The join behind alias `alias` (1 or more).
 pub(crate) fn join_at(spec: &QuerySpec, alias: usize) -> spec::Join {

@@ -50,6 +50,53 @@ impl Join {
     }
 }
 
+/// One foreign key followed (and joined) by a path.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hop {
+    /// The alias of the table reached.
+    pub alias: usize,
+    /// The table reached.
+    pub table: &'static TableMeta,
+    /// The table the key belongs to.
+    pub from: &'static TableMeta,
+    /// Declared as a `ForeignKey<T>` field.
+    pub orm: bool,
+}
+
+/// Why a path segment could not be followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BadHop {
+    /// The model has no such field.
+    NoField,
+    /// The field is not a foreign key.
+    NotAKey,
+}
+
+impl Join {
+    /// Follow foreign key `hop` of `from` (at alias `on`): the one step
+    /// every path takes (filters, `select_related`, `with_count`); callers
+    /// word the errors.
+    pub(crate) fn follow(
+        joins: &mut Vec<Join>,
+        on: usize,
+        from: &'static TableMeta,
+        hop: &str,
+    ) -> Result<Hop, BadHop> {
+        let column = from.column_index(hop).ok_or(BadHop::NoField)?;
+        let fk = from.columns[column]
+            .foreign_key
+            .as_ref()
+            .ok_or(BadHop::NotAKey)?;
+        let table = (fk.target)();
+        Ok(Hop {
+            alias: Self::add(joins, on, column, table),
+            table,
+            from,
+            orm: fk.orm,
+        })
+    }
+}
+
 impl PartialEq for Join {
     fn eq(&self, other: &Self) -> bool {
         self.key() == other.key()

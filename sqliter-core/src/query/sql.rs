@@ -320,22 +320,19 @@ fn write_relation_count(
     distinct: bool,
 ) {
     let child = (count.relation.child)();
-    let alias = format!("c{index}");
     w.sql(if distinct {
         "(SELECT COUNT(DISTINCT "
     } else {
         "(SELECT COUNT("
     });
-    w.ident(&alias);
-    w.sql(".\"pk\") FROM ");
-    w.ident(child.table_name);
-    w.sql(" AS ");
-    w.ident(&alias);
-    w.sql(" WHERE ");
-    w.ident(&alias);
-    w.sql(".");
-    w.ident(child.columns[count.relation.column].column);
-    w.sql(" = ");
+    if let Some(sql) = &mut w.sql {
+        let fk = quote_ident(child.columns[count.relation.column].column);
+        let table = quote_ident(child.table_name);
+        let _ = write!(
+            sql,
+            "\"c{index}\".\"pk\") FROM {table} AS \"c{index}\" WHERE \"c{index}\".{fk} = "
+        );
+    }
     w.column(Some(count.on), "pk");
     w.sql(")");
 }

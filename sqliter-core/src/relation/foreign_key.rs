@@ -153,11 +153,10 @@ impl<T, D> ForeignKeyOf<T, D> {
         })
     }
 
-    /// Keep `record` as the loaded value; returns what is kept (a record
-    /// loaded meanwhile by a clone sharing nothing wins; both are equal).
+    /// Keep `record` as the loaded value, unless one was kept meanwhile
+    /// (then `record` is an equal copy and is dropped); returns what is kept.
     fn keep(&self, record: T) -> &T {
-        let _ = self.loaded.set(Arc::new(record));
-        self.loaded.get().map(AsRef::as_ref).expect("just set")
+        self.loaded.get_or_init(|| Arc::new(record))
     }
 }
 
@@ -297,7 +296,7 @@ impl<T: DbModel + Sync, D> RelationSlot for ForeignKeyOf<T, D> {
         ctx: &DecodeContext,
     ) -> Result<()> {
         if let Some(record) = plan.decode::<T>(row, alias, ctx)? {
-            let _ = self.loaded.set(Arc::new(record));
+            self.keep(record);
         }
         Ok(())
     }

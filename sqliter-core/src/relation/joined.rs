@@ -6,44 +6,55 @@ use rusqlite::Row;
 
 use crate::error::{Error, Result};
 use crate::model::{DbModel, RowLayout, TableMeta};
-use crate::query::QuerySpec;
+use crate::query::{BadHop, Hop, Join, QuerySpec};
 use crate::value::DecodeContext;
+
+/// Follow the forward keys `hops` of `path` from the queried table, as
+/// `select_related` and `with_count` do, handing each joined step to
+/// `each`: the alias and table reached.
+pub(crate) fn follow_keys<'p>(
+    spec: &mut QuerySpec,
+    path: &str,
+    hops: impl IntoIterator<Item = &'p str>,
+    mut each: impl FnMut(&mut QuerySpec, &'p str, Hop) -> Result<()>,
+) -> Result<(usize, &'static TableMeta)> {
+    let (mut on, mut table) = (0, spec.table);
+    for hop in hops {
+        let step = Join::follow(&mut spec.joins, on, table, hop).map_err(|bad| {
+            let what = match bad {
+                BadHop::NoField => "a field",
+                BadHop::NotAKey => "a foreign key",
+            };
+            Error::InvalidRelationship {
+                path: path.to_owned(),
+                reason: format!("'{hop}' is not {what} of model {}", table.model_name),
+            }
+        })?;
+        each(spec, hop, step)?;
+        (on, table) = (step.alias, step.table);
+    }
+    Ok((on, table))
+}
 
 /// Add the joins of `select_related(path)` (`"author"`, `"book__author"`)
 /// to `spec`, marking each one along the path as loaded.
 pub(crate) fn select_related(spec: &mut QuerySpec, path: &str) -> Result<()> {
-    let invalid = |reason: String| Error::InvalidRelationship {
-        path: path.to_owned(),
-        reason,
-    };
-    let (mut alias, mut table) = (0, spec.table);
-    for hop in path.split("__") {
-        let column = table.column_index(hop).ok_or_else(|| {
-            invalid(format!(
-                "'{hop}' is not a field of model {}",
-                table.model_name
-            ))
-        })?;
-        let Some(fk) = &table.columns[column].foreign_key else {
-            return Err(invalid(format!(
-                "'{hop}' is not a foreign key of model {}",
-                table.model_name
-            )));
-        };
-        if !fk.orm {
-            return Err(invalid(format!(
-                "'{hop}' is a plain integer foreign key of model {}; declare it as `ForeignKey<T>` to load the record",
-                table.model_name
-            )));
+    follow_keys(spec, path, path.split("__"), |spec, hop, step| {
+        if !step.orm {
+            return Err(Error::InvalidRelationship {
+                path: path.to_owned(),
+                reason: format!(
+                    "'{hop}' is a plain integer foreign key of model {}; declare it as `ForeignKey<T>` to load the record",
+                    step.from.model_name
+                ),
+            });
         }
-        let target = (fk.target)();
-        alias = crate::query::join(spec, alias, column, target);
-        if let Err(at) = spec.related.binary_search(&alias) {
-            spec.related.insert(at, alias);
+        if let Err(at) = spec.related.binary_search(&step.alias) {
+            spec.related.insert(at, step.alias);
         }
-        table = target;
-    }
-    Ok(())
+        Ok(())
+    })
+    .map(drop)
 }
 
 /// Where each loaded join's record sits in a row, and which relation field

@@ -120,23 +120,8 @@ pub(crate) fn with_count(
         Some((hops, last)) => (Some(hops), last),
         None => (None, path),
     };
-    let (mut on, mut table) = (0, spec.table);
-    for hop in hops.into_iter().flat_map(|h| h.split("__")) {
-        let column = table
-            .column_index(hop)
-            .ok_or_else(|| Error::InvalidRelationship {
-                path: path.to_owned(),
-                reason: format!("'{hop}' is not a field of model {}", table.model_name),
-            })?;
-        let Some(fk) = &table.columns[column].foreign_key else {
-            return Err(Error::InvalidRelationship {
-                path: path.to_owned(),
-                reason: format!("'{hop}' is not a foreign key of model {}", table.model_name),
-            });
-        };
-        on = crate::query::join(spec, on, column, (fk.target)());
-        table = (fk.target)();
-    }
+    let hops = hops.into_iter().flat_map(|h| h.split("__"));
+    let (on, table) = super::joined::follow_keys(spec, path, hops, |_, _, _| Ok(()))?;
     let Some(relation) = ReverseRelation::find(table, last) else {
         return Err(match table.column_by_field(last) {
             Some(c) if c.foreign_key.is_some() => Error::InvalidProjection(format!(
@@ -309,7 +294,7 @@ pub fn fetch_related<M: DbModel>(
     session: &Session<'_>,
     spec: &QuerySpec,
 ) -> Result<Vec<Related<M>>> {
-    let records = crate::query::exec::rows_for_prefetch::<M>(session, spec)?;
+    let records = crate::query::exec::fetch_all::<M>(session, spec)?;
     let mut out: Vec<Related<M>> = records.into_iter().map(Related::new).collect();
     attach(session, &mut out, &spec.prefetch)?;
     Ok(out)
