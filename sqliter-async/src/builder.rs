@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
 use sqliter_core::cache::Cacheable;
-use sqliter_core::query::exec::{self, Lookup};
+use sqliter_core::query::exec;
 use sqliter_core::query::{Assignment, DictRow, QueryChain, QuerySpec, Terminal};
 use sqliter_core::Related;
 use sqliter_core::{DbModel, Result, Session};
@@ -69,22 +69,7 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
     where
         T: Cacheable,
     {
-        exec::check(&self.spec, terminal)?;
-        let table = self.spec.table().table_name;
-        let settings = &self.db.shared.settings;
-        match exec::lookup(
-            settings,
-            table,
-            exec::query_key(settings, &self.spec, terminal),
-        ) {
-            Lookup::Hit(value) => Ok(value),
-            Lookup::Miss(key) => {
-                let spec = self.spec.clone();
-                self.db
-                    .run(move |s| exec::answer_query(s, &spec, key, f))
-                    .await
-            }
-        }
+        self.db.cached(&self.spec, terminal, f).await
     }
 
     /// The rows of a projection query (`group_by` / `annotate`), keyed by

@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqliter_core::cache::{CacheStats, Cacheable};
 use sqliter_core::engine;
 use sqliter_core::query::exec::{self, Lookup};
-use sqliter_core::query::{Assignment, Param, QueryChain};
+use sqliter_core::query::{Assignment, Param, QueryChain, QuerySpec, Terminal};
 use sqliter_core::GetOptions;
 use sqliter_core::{
     CreateTableOptions, DbModel, DbOptions, Error, InsertOptions, Logger, Result, Session,
@@ -471,6 +471,33 @@ impl AsyncSqliterDB {
     }
 }
 
+impl AsyncSqliterDB {
+    /// Answer `spec` as query terminal `terminal`: from the cache when it
+    /// can (no round trip), else by `f` on the database thread, keeping
+    /// the answer there.
+    pub(crate) async fn cached<T: Cacheable>(
+        &self,
+        spec: &QuerySpec,
+        terminal: Terminal,
+        f: fn(&Session<'_>, &QuerySpec) -> Result<T>,
+    ) -> Result<T> {
+        exec::check(spec, terminal)?;
+        let settings = &self.shared.settings;
+        match exec::lookup(
+            settings,
+            spec.table().table_name,
+            exec::query_key(settings, spec, terminal),
+        ) {
+            Lookup::Hit(value) => Ok(value),
+            Lookup::Miss(key) => {
+                let spec = spec.clone();
+                self.run(move |s| exec::answer_query(s, &spec, key, f))
+                    .await
+            }
+        }
+    }
+}
+
 impl sqliter_core::LinkedDb for AsyncSqliterDB {
     fn from_link(link: &sqliter_core::Link) -> Option<Self> {
         link.upgrade::<Shared>()
@@ -488,6 +515,23 @@ impl sqliter_core::AsyncRelationDb for AsyncSqliterDB {
         pk: i64,
     ) -> impl std::future::Future<Output = Result<Option<M>>> + Send {
         self.get::<M>(pk)
+    }
+
+    fn run_session<T, F>(&self, f: F) -> impl std::future::Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&Session<'_>) -> Result<T> + Send + 'static,
+    {
+        self.run(f)
+    }
+
+    async fn cached<T: Cacheable>(
+        &self,
+        spec: QuerySpec,
+        terminal: Terminal,
+        f: fn(&Session<'_>, &QuerySpec) -> Result<T>,
+    ) -> Result<T> {
+        AsyncSqliterDB::cached(self, &spec, terminal, f).await
     }
 }
 

@@ -37,8 +37,8 @@ pub use transaction::AsyncTransaction;
 pub use sqliter_core::{
     cache, query, Aggregate, Assignment, CacheStats, Column, CreateTableOptions, DbModel,
     DbOptions, DecodeError, DictRow, Error, Filter, ForeignKeyOf, GetOptions, InsertOptions,
-    Logger, OrderKey, Param, PathFrom, Prefetched, QueryChain, Related, RelationPath, Result,
-    TextColumn, Value, ValueError,
+    Logger, ManyToManyOf, OrderKey, Param, PathFrom, Prefetched, QueryChain, Related, RelationPath,
+    Result, SqlMetadata, TextColumn, Value, ValueError,
 };
 pub use tokio_rusqlite;
 
@@ -69,6 +69,34 @@ pub use tokio_rusqlite;
 /// # Ok(()) }
 /// ```
 pub type AsyncForeignKey<T> = ForeignKeyOf<T, AsyncSqliterDB>;
+
+/// A many-to-many field of the async door: the `T` records related to
+/// this one through a junction table that `create_table` makes. See
+/// [`ManyToManyOf`] for its methods.
+///
+/// ```
+/// use sqliter_async::{AsyncManyToMany, AsyncSqliterDB, DbModel, DbOptions, prelude::*};
+///
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct Tag { pk: i64, name: String }
+///
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct Article { pk: i64, title: String, #[sqliter(related_name = "articles")] tags: AsyncManyToMany<Tag> }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> sqliter_async::Result<()> {
+/// let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+/// db.create_table::<Tag>().await?;
+/// db.create_table::<Article>().await?;
+/// let rust = db.insert(Tag { name: "rust".into(), ..Default::default() }).await?;
+/// let article = db.insert(Article { title: "ORMs".into(), ..Default::default() }).await?;
+///
+/// article.tags.add([&rust]).await?;
+/// assert_eq!(article.tags.fetch_all().await?[0].name, "rust");
+/// assert_eq!(rust.articles(&db).count().await?, 1);
+/// # Ok(()) }
+/// ```
+pub type AsyncManyToMany<T> = ManyToManyOf<T, AsyncSqliterDB>;
 
 /// The traits that give query builders and typed columns their methods.
 pub mod prelude {

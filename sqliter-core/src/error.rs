@@ -199,6 +199,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// A many-to-many write with a record that is not stored (upstream's
+    /// `ManyToManyIntegrityError`).
+    #[error("many-to-many integrity error on {relation}: {reason}")]
+    ManyToManyIntegrity {
+        /// The relation (`Article.tags`).
+        relation: String,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A relation field cannot reach a database.
     #[error("cannot load the related {model}: {reason}")]
     NotAttached {

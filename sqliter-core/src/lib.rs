@@ -79,8 +79,8 @@ pub use query::{
 };
 pub use record::{GetOptions, InsertOptions};
 pub use relation::{
-    AsyncRelationDb, ForeignKey, ForeignKeyOf, Link, LinkedDb, PathFrom, Prefetched, Related,
-    RelationPath, RelationSlot, SelectDb,
+    AsyncRelationDb, ForeignKey, ForeignKeyOf, Link, LinkedDb, ManyToMany, ManyToManyMeta,
+    ManyToManyOf, PathFrom, Prefetched, Related, RelationPath, RelationSlot, SelectDb, SqlMetadata,
 };
 pub use schema::{create_table_sql, index_sqls, CreateTableOptions};
 pub use session::{transaction_begin_sql, transaction_end_sql, Session};
@@ -116,7 +116,8 @@ pub mod __private {
         ViaNoDefault, ViaNoHeapSize,
     };
     pub use crate::relation::{
-        load_children, reverse_query, RelationPath, RelationSlot, ReverseRelation, SelectDb,
+        load_children, load_related, reverse_query, Link, LinkedDb, ManyToManyMeta, ManyToManyOf,
+        RelationPath, RelationSlot, SelectDb, Side, ToManyRelation, Via,
     };
     pub use crate::value::{
         Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,

@@ -31,7 +31,6 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let model = Model::from_ast(&cx, input);
     if let Some(model) = &model {
         valid::check(&cx, model);
-        reject_relation_fields(&cx, model);
     }
     let krate = runtime_crate();
     match (model, cx.check()) {
@@ -47,16 +46,6 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     }
 }
 
-/// Many-to-many fields arrive with their own layer; until then say so at
-/// the field's type.
-fn reject_relation_fields(cx: &Ctxt, model: &Model<'_>) {
-    for field in &model.fields {
-        if let FieldKind::ManyToMany { .. } = field.kind {
-            cx.error_spanned_by(field.ty, "`ManyToMany` fields are not available yet");
-        }
-    }
-}
-
 /// A stand-in impl after a macro error, so the user sees that error and
 /// not a cascade of "DbModel is not implemented" at every use.
 fn fallback(krate: &TokenStream, ident: &Ident) -> TokenStream {
@@ -66,7 +55,7 @@ fn fallback(krate: &TokenStream, ident: &Ident) -> TokenStream {
             #[automatically_derived]
             impl __sq::DbModel for #ident {
                 const META: &'static __sq::TableMeta = &__sq::TableMeta {
-                    model_name: "", table_name: "", columns: &[], indexes: &[],
+                    model_name: "", table_name: "", columns: &[], indexes: &[], many_to_many: &[],
                 };
                 fn pk(&self) -> i64 { ::core::unreachable!() }
                 fn set_pk(&mut self, _: i64) { ::core::unreachable!() }
@@ -279,6 +268,11 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
     let relation_slot = relation_slot(&data);
     let reverse = reverse_relations(model, &data);
     let heap_fields = data.iter().map(|d| d.field.ident);
+    let many = many_to_many_fields(model);
+    let many_statics = many.iter().map(|m| m.definition(model));
+    let many_refs = many.iter().map(ManyField::static_ident);
+    let many_relations = many.iter().map(|m| m.relations(model));
+    let bind_relations = bind_relations(model, &data, &many);
 
     quote! {
         const _: () = {
@@ -295,7 +289,10 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
                 table_name: #table_name,
                 columns: &[#pk_column, #created_column, #updated_column, #(#data_columns),*],
                 indexes: &[#(#indexes),*],
+                many_to_many: &[#(&#many_refs),*],
             };
+
+            #(#many_statics)*
 
             #[automatically_derived]
             impl __sq::DbModel for #ident {
@@ -341,10 +338,12 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
                 }
 
                 #relation_slot
+                #bind_relations
             }
 
             #columns
             #reverse
+            #(#many_relations)*
         };
     }
 }
@@ -462,11 +461,11 @@ fn reverse_relations(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStre
         out.extend(quote! {
 
             __sq::inventory::submit! {
-                __sq::ReverseRelation {
+                __sq::ToManyRelation {
                     parent: <#target as __sq::DbModel>::table_meta,
                     name: #name,
                     child: <#child as __sq::DbModel>::table_meta,
-                    column: #column,
+                    via: __sq::Via::Key(#column),
                     load: __sq::load_children::<#child>,
                 }
             }
@@ -520,11 +519,227 @@ fn field_decoders(model: &Model<'_>, data: &[DataField<'_, '_>]) -> Vec<TokenStr
                         }
                     }
                 }
-                // Relation fields are rejected before expansion.
-                None => quote!(#ident: ::core::unreachable!()),
+                None => match field.kind {
+                    FieldKind::ManyToMany { .. } => {
+                        let ty = field.ty;
+                        let meta = ManyField::static_ident_of(&field.name);
+                        // Spanned on the type, so a wrong one is reported there.
+                        let bound = quote_spanned!(ty.span()=> <#ty>::bound);
+                        quote!(#ident: #bound(&#meta, true, __pk, __ctx.link.clone()))
+                    }
+                    // Every other kind is a data field or reserved.
+                    _ => quote!(#ident: ::core::default::Default::default()),
+                },
             },
         }
     }).collect()
+}
+
+/// A `ManyToMany<T>` field and what the derive emits for it.
+struct ManyField<'f, 'a> {
+    field: &'f Field<'a>,
+    /// The target type, `Self` replaced by the model (generated items live
+    /// outside the struct).
+    target: TokenStream,
+    symmetrical: bool,
+    /// Shares its target with another many-to-many field of the model.
+    own_table: bool,
+}
+
+fn many_to_many_fields<'f, 'a>(model: &'f Model<'a>) -> Vec<ManyField<'f, 'a>> {
+    let ident = model.ident;
+    let fields: Vec<(&Field<'_>, TokenStream)> = model
+        .fields
+        .iter()
+        .filter_map(|field| match field.kind {
+            FieldKind::ManyToMany { target } => {
+                let target = if crate::ast::is_ident(target, "Self") {
+                    quote_spanned!(target.span()=> #ident)
+                } else {
+                    target.to_token_stream()
+                };
+                Some((field, target))
+            }
+            _ => None,
+        })
+        .collect();
+    fields
+        .iter()
+        .map(|(field, target)| {
+            let shared = fields
+                .iter()
+                .filter(|(f, t)| {
+                    f.attrs.through.get().is_none() && t.to_string() == target.to_string()
+                })
+                .count();
+            ManyField {
+                field,
+                target: target.clone(),
+                symmetrical: field.attrs.symmetrical.get().is_some(),
+                own_table: field.attrs.through.get().is_none() && shared > 1,
+            }
+        })
+        .collect()
+}
+
+impl ManyField<'_, '_> {
+    fn static_ident_of(field: &str) -> Ident {
+        format_ident(&format!("__SQLITER_M2M_{field}"))
+    }
+
+    fn static_ident(&self) -> Ident {
+        Self::static_ident_of(&self.field.name)
+    }
+
+    /// The reverse accessor's name and span (`None`: symmetrical).
+    fn related_name(&self, model: &Model<'_>) -> Option<(String, Span)> {
+        if self.symmetrical {
+            return None;
+        }
+        Some(match self.field.attrs.related_name.get() {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (
+                default_related_name(&model.ident.to_string()),
+                self.field.ident.span(),
+            ),
+        })
+    }
+
+    /// The field's `ManyToManyMeta` static.
+    fn definition(&self, model: &Model<'_>) -> TokenStream {
+        let ident = model.ident;
+        let name = self.static_ident();
+        let target = &self.target;
+        let target_meta = quote_spanned!(target.span()=> <#target as __sq::DbModel>::table_meta);
+        let field = &self.field.name;
+        let related = match self.related_name(model) {
+            Some((name, _)) => quote!(::core::option::Option::Some(#name)),
+            None => quote!(::core::option::Option::None),
+        };
+        let through = match self.field.attrs.through.get() {
+            Some(lit) => quote!(::core::option::Option::Some(#lit)),
+            None => quote!(::core::option::Option::None),
+        };
+        let own_table = self.own_table;
+        let symmetrical = self.symmetrical;
+        quote! {
+            static #name: __sq::ManyToManyMeta = __sq::ManyToManyMeta::new(
+                <#ident as __sq::DbModel>::table_meta,
+                #target_meta,
+                #field,
+                #related,
+                #through,
+                #own_table,
+                #symmetrical,
+            );
+        }
+    }
+
+    /// The typed paths of both sides, the reverse accessor, and the
+    /// registrations `prefetch_related` and `with_count` look up.
+    fn relations(&self, model: &Model<'_>) -> TokenStream {
+        let owner = model.ident;
+        let target = &self.target;
+        let meta = self.static_ident();
+        let field = &self.field.name;
+        let forward_const = Ident::new(&field.to_uppercase(), self.field.ident.span());
+        let forward_doc = format!(
+            "The many-to-many relation `{field}` as a typed path, for `prefetch_related` and `with_count`."
+        );
+        let mut out = quote! {
+            impl #owner {
+                #[doc = #forward_doc]
+                #[allow(dead_code)]
+                pub const #forward_const: __sq::RelationPath<Self, #target> = __sq::RelationPath::new(#field);
+            }
+
+            __sq::inventory::submit! {
+                __sq::ToManyRelation {
+                    parent: <#owner as __sq::DbModel>::table_meta,
+                    name: #field,
+                    child: <#target as __sq::DbModel>::table_meta,
+                    via: __sq::Via::Junction(__sq::Side { relation: &#meta, forward: true }),
+                    load: __sq::load_related::<#target>,
+                }
+            }
+        };
+        let Some((name, span)) = self.related_name(model) else {
+            return out;
+        };
+        let method = Ident::new(&name, span);
+        let path_const = Ident::new(&name.to_uppercase(), span);
+        let doc = format!(
+            "The `{owner}` records whose `{field}` holds this one: a many-to-many manager (reverse relation `{name}`)."
+        );
+        let path_doc = format!(
+            "The reverse many-to-many relation `{name}` as a typed path, for `prefetch_related` and `with_count`."
+        );
+        let accessor = quote_spanned! {span=>
+            #[doc = #path_doc]
+            #[allow(dead_code)]
+            pub const #path_const: __sq::RelationPath<Self, #owner> = __sq::RelationPath::new(#name);
+
+            #[doc = #doc]
+            #[allow(dead_code)]
+            pub fn #method<D: __sq::LinkedDb>(&self, db: &D) -> __sq::ManyToManyOf<#owner, D> {
+                __sq::ManyToManyOf::bound(
+                    &#meta,
+                    false,
+                    __sq::DbModel::pk(self),
+                    ::core::option::Option::Some(__sq::LinkedDb::link(db)),
+                )
+            }
+        };
+        out.extend(quote_spanned! {target.span()=>
+            impl #target {
+                #accessor
+            }
+        });
+        out.extend(quote! {
+            __sq::inventory::submit! {
+                __sq::ToManyRelation {
+                    parent: <#target as __sq::DbModel>::table_meta,
+                    name: #name,
+                    child: <#owner as __sq::DbModel>::table_meta,
+                    via: __sq::Via::Junction(__sq::Side { relation: &#meta, forward: false }),
+                    load: __sq::load_related::<#owner>,
+                }
+            }
+        });
+        out
+    }
+}
+
+/// `DbModel::bind_relations`: after an insert, many-to-many fields learn
+/// their record's pk and every relation field the database's link.
+fn bind_relations(
+    model: &Model<'_>,
+    data: &[DataField<'_, '_>],
+    many: &[ManyField<'_, '_>],
+) -> TokenStream {
+    let pk = model.reserved(Reserved::Pk).map(|f| f.ident);
+    let keys = data
+        .iter()
+        .filter(|d| d.field.relation_target().is_some())
+        .map(|d| {
+            let ident = d.field.ident;
+            quote!(self.#ident.link_if_unset(__link);)
+        });
+    let fields = many.iter().map(|m| {
+        let ident = m.field.ident;
+        let ty = m.field.ty;
+        let meta = m.static_ident();
+        quote!(self.#ident = <#ty>::bound(&#meta, true, self.#pk, __link.cloned());)
+    });
+    let body: Vec<TokenStream> = keys.chain(fields).collect();
+    if body.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        fn bind_relations(&mut self, __link: ::core::option::Option<&__sq::Link>) {
+            #(#body)*
+        }
+    }
 }
 
 fn format_ident(name: &str) -> Ident {

@@ -175,6 +175,23 @@ fn check_fields(cx: &Ctxt, model: &Model<'_>) {
                 );
             }
         }
+        if let (FieldKind::ManyToMany { target }, Some(tokens)) =
+            (&field.kind, attrs.symmetrical.tokens())
+        {
+            let self_ref = crate::ast::is_ident(target, "Self")
+                || crate::ast::is_ident(target, &model.ident.to_string());
+            if !self_ref {
+                cx.error_spanned_by(
+                    tokens,
+                    "`symmetrical` applies to a many-to-many field to the model itself, e.g. `friends: ManyToMany<Self>`",
+                );
+            } else if let Some(lit) = attrs.related_name.get() {
+                cx.error_spanned_by(
+                    lit,
+                    "a symmetrical relation has no reverse accessor: both sides use the field itself; remove `related_name`",
+                );
+            }
+        }
         if let Some(lit) = attrs.through.get() {
             if !valid_identifier(&lit.value()) {
                 cx.error_spanned_by(lit, "`through` must be a valid table name");

@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqliter_core::cache::Cacheable;
 use sqliter_core::{
     CacheStats, CreateTableOptions, DbModel, DbOptions, ForeignKeyOf, GetOptions, InsertOptions,
-    Related, Result, SqliterDB,
+    ManyToManyOf, Related, Result, SqliterDB,
 };
 
 /// A database door, seen through async methods (the sync door's simply
@@ -398,3 +398,43 @@ pub fn query_int(db: &SqliterDB, sql: &str) -> i64 {
         .expect("connection")
         .expect("query")
 }
+
+/// The manager operations of a many-to-many relation, awaited on both
+/// doors: `ManyToMany<T>` (sync) and `AsyncManyToMany<T>`. Reach them
+/// through [`manager`], which hides the inherent methods.
+#[allow(async_fn_in_trait)]
+pub trait Manager<T> {
+    async fn add(&self, records: &[&T]) -> Result<()>;
+    async fn remove(&self, records: &[&T]) -> Result<()>;
+    async fn clear(&self) -> Result<()>;
+    async fn set(&self, records: &[&T]) -> Result<()>;
+    async fn fetch_all(&self) -> Result<Vec<T>>;
+    async fn fetch_one(&self) -> Result<Option<T>>;
+    async fn count(&self) -> Result<u64>;
+    async fn exists(&self) -> Result<bool>;
+}
+
+/// The relation seen only through [`Manager`].
+pub fn manager<T, D>(relation: &ManyToManyOf<T, D>) -> &impl Manager<T>
+where
+    ManyToManyOf<T, D>: Manager<T>,
+{
+    relation
+}
+
+macro_rules! forward_manager {
+    ($door:ty $(, $await:ident)?) => {
+        impl<T: DbModel + Sync> Manager<T> for ManyToManyOf<T, $door> {
+            async fn add(&self, records: &[&T]) -> Result<()> { Self::add(self, records.iter().copied())$(.$await)? }
+            async fn remove(&self, records: &[&T]) -> Result<()> { Self::remove(self, records.iter().copied())$(.$await)? }
+            async fn clear(&self) -> Result<()> { Self::clear(self)$(.$await)? }
+            async fn set(&self, records: &[&T]) -> Result<()> { Self::set(self, records.iter().copied())$(.$await)? }
+            async fn fetch_all(&self) -> Result<Vec<T>> { Self::fetch_all(self)$(.$await)? }
+            async fn fetch_one(&self) -> Result<Option<T>> { Self::fetch_one(self)$(.$await)? }
+            async fn count(&self) -> Result<u64> { Self::count(self)$(.$await)? }
+            async fn exists(&self) -> Result<bool> { Self::exists(self)$(.$await)? }
+        }
+    };
+}
+forward_manager!(SqliterDB);
+forward_manager!(AsyncSqliterDB, await);

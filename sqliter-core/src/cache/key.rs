@@ -131,6 +131,12 @@ impl Writer {
                 self.byte(b'F');
                 self.byte(u8::from(*f));
             }
+            crate::query::Operand::Related(side, source) => {
+                self.byte(b'J');
+                self.num(std::ptr::from_ref(side.relation) as u64);
+                self.byte(u8::from(side.forward));
+                self.value(source);
+            }
         }
     }
 

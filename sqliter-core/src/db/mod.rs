@@ -478,6 +478,28 @@ impl SqliterDB {
     }
 }
 
+impl SqliterDB {
+    /// Answer `spec` as query terminal `terminal`: from the cache when it
+    /// can, else by `f`, keeping the answer.
+    pub(crate) fn cached<T: crate::cache::Cacheable>(
+        &self,
+        spec: &crate::query::QuerySpec,
+        terminal: crate::query::Terminal,
+        f: fn(&Session<'_>, &crate::query::QuerySpec) -> Result<T>,
+    ) -> Result<T> {
+        exec::check(spec, terminal)?;
+        let settings = self.settings();
+        match exec::lookup(
+            settings,
+            spec.table.table_name,
+            exec::query_key(settings, spec, terminal),
+        ) {
+            Lookup::Hit(value) => Ok(value),
+            Lookup::Miss(key) => self.with_session(|s| exec::answer_query(s, spec, key, f)),
+        }
+    }
+}
+
 impl crate::relation::LinkedDb for SqliterDB {
     fn from_link(link: &crate::relation::Link) -> Option<Self> {
         link.upgrade::<Inner>().map(Self::from_inner)

@@ -3,6 +3,7 @@
 use rusqlite::types::ValueRef;
 
 use crate::error::DecodeError;
+use crate::relation::ManyToManyMeta;
 use crate::value::SqlType;
 
 /// A model's table: everything schema and SQL generation need.
@@ -17,6 +18,9 @@ pub struct TableMeta {
     pub columns: &'static [ColumnMeta],
     /// `indexes` and `unique_indexes` of the model, in declaration order.
     pub indexes: &'static [IndexMeta],
+    /// The model's `ManyToMany` fields (they have no column; each has a
+    /// junction table).
+    pub many_to_many: &'static [&'static ManyToManyMeta],
 }
 
 /// What role a column plays.
@@ -164,6 +168,23 @@ impl TableMeta {
                     c.field == base && c.foreign_key.as_ref().is_some_and(|fk| fk.orm)
                 })
             })
+    }
+
+    /// The many-to-many field `field`, for its junction table's names.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, ManyToMany};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Tag { pk: i64, name: String }
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Article { pk: i64, tags: ManyToMany<Tag> }
+    /// let names = Article::META.many_to_many("tags").unwrap().sql_metadata(true);
+    /// assert_eq!(names.junction_table, "articles_tags");
+    /// assert_eq!((names.from_column, names.to_column), ("articles_pk", "tags_pk"));
+    /// ```
+    pub fn many_to_many(&self, field: &str) -> Option<&'static ManyToManyMeta> {
+        self.many_to_many
+            .iter()
+            .copied()
+            .find(|m| m.field() == field)
     }
 
     /// Look a column up by its Rust field name.

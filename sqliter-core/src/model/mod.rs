@@ -59,6 +59,13 @@ pub trait DbModel: Sized + Send + 'static {
     fn size_estimate(&self) -> usize;
 
     #[doc(hidden)]
+    /// The record was just stored with its pk: give its relation fields
+    /// the pk and the database's link.
+    fn bind_relations(&mut self, link: Option<&crate::relation::Link>) {
+        let _ = link;
+    }
+
+    #[doc(hidden)]
     /// The `ForeignKey` field stored in table column `column`, which
     /// `select_related` fills.
     fn relation_slot(&self, column: usize) -> Option<&dyn crate::relation::RelationSlot> {

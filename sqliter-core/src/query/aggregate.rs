@@ -115,7 +115,7 @@ pub(crate) struct Annotation {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RelationCount {
     pub on: usize,
-    pub relation: &'static crate::relation::ReverseRelation,
+    pub relation: &'static crate::relation::ToManyRelation,
 }
 
 impl PartialEq for RelationCount {

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use super::chain::QueryChain;
-use super::exec::{self, Lookup};
+use super::exec;
 use super::filter::Assignment;
 use super::spec::QuerySpec;
 use super::spec::Terminal;
@@ -87,19 +87,7 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
         terminal: Terminal,
         f: fn(&Session<'_>, &QuerySpec) -> Result<T>,
     ) -> Result<T> {
-        exec::check(&self.spec, terminal)?;
-        let table = self.spec.table.table_name;
-        let settings = self.db.settings();
-        match exec::lookup(
-            settings,
-            table,
-            exec::query_key(settings, &self.spec, terminal),
-        ) {
-            Lookup::Hit(value) => Ok(value),
-            Lookup::Miss(key) => self
-                .db
-                .with_session(|s| exec::answer_query(s, &self.spec, key, f)),
-        }
+        self.db.cached(&self.spec, terminal, f)
     }
 
     /// The rows of a projection query (`group_by` / `annotate`), keyed by

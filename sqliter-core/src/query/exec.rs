@@ -3,7 +3,7 @@
 
 use super::aggregate::DictRow;
 use super::chain::user_updatable;
-use super::filter::Assignment;
+use super::filter::{Assignment, Condition};
 use super::param::Param;
 use super::spec::QuerySpec;
 use super::spec::{OrderTarget, Terminal};
@@ -204,7 +204,12 @@ pub fn answer_query<T: Cacheable>(
     key: Option<CacheKey>,
     compute: fn(&Session<'_>, &QuerySpec) -> Result<T>,
 ) -> Result<T> {
-    let joined: Vec<&str> = spec.joins.iter().map(|j| j.table.table_name).collect();
+    let joined: Vec<&str> = spec
+        .joins
+        .iter()
+        .map(|j| j.table.table_name)
+        .chain(spec.conditions.iter().filter_map(Condition::junction_table))
+        .collect();
     answer_joined(
         session,
         spec.table.table_name,

@@ -154,6 +154,9 @@ pub(crate) enum Operand {
     List(Vec<Value>),
     /// `isnull` / `notnull` with `true` / `false`.
     Flag(bool),
+    /// The pks related to the record with this pk through a many-to-many
+    /// relation: `IN (SELECT ... FROM junction ...)`.
+    Related(crate::relation::Side, Value),
 }
 
 /// One checked condition on one column of a table.
@@ -175,6 +178,26 @@ impl Condition {
             column,
             op: Op::Eq,
             operand: Operand::One(Value::Integer(value)),
+        }
+    }
+
+    /// The records related to `source` through `side`: `pk IN (SELECT
+    /// ... FROM junction WHERE ... = source)`.
+    pub(crate) fn related(side: crate::relation::Side, source: i64) -> Self {
+        Self {
+            on: 0,
+            column: 0,
+            op: Op::In,
+            operand: Operand::Related(side, Value::Integer(source)),
+        }
+    }
+
+    /// The junction table a condition reads, if any (the cache drops the
+    /// answer when it is written).
+    pub(crate) fn junction_table(&self) -> Option<&'static str> {
+        match &self.operand {
+            Operand::Related(side, _) => Some(side.table()),
+            _ => None,
         }
     }
 

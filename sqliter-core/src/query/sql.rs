@@ -12,6 +12,7 @@ use rusqlite::types::ValueRef;
 use super::aggregate::Annotation;
 use super::filter::{Condition, Op, Operand};
 use super::spec::{Order, OrderTarget, QuerySpec};
+use crate::relation::Via;
 use crate::session::quote_ident;
 use crate::value::Value;
 
@@ -110,7 +111,15 @@ enum OperandShape {
     Null,
     Value,
     Flag(bool),
-    List { len: usize, has_null: bool },
+    List {
+        len: usize,
+        has_null: bool,
+    },
+    /// The junction table and side decide the subquery's text.
+    Related {
+        relation: usize,
+        forward: bool,
+    },
 }
 
 fn operand_shape(operand: &Operand) -> OperandShape {
@@ -118,6 +127,10 @@ fn operand_shape(operand: &Operand) -> OperandShape {
         Operand::One(Value::Null) => OperandShape::Null,
         Operand::One(_) => OperandShape::Value,
         Operand::Flag(f) => OperandShape::Flag(*f),
+        Operand::Related(side, _) => OperandShape::Related {
+            relation: std::ptr::from_ref(side.relation) as usize,
+            forward: side.forward,
+        },
         Operand::List(items) => OperandShape::List {
             len: items.iter().filter(|v| !v.is_null()).count(),
             has_null: items.iter().any(Value::is_null),
@@ -319,6 +332,25 @@ fn write_relation_count(
     count: super::aggregate::RelationCount,
     distinct: bool,
 ) {
+    let column = match count.relation.via {
+        Via::Key(column) => column,
+        Via::Junction(side) => {
+            // A pair is one junction row (unique), so `distinct` changes
+            // nothing here.
+            let (open, or) = match w.sql {
+                Some(_) => side.count_sql(),
+                None => (String::new(), None),
+            };
+            w.sql(&open);
+            w.column(Some(count.on), "pk");
+            if let Some(or) = or {
+                w.sql(&or);
+                w.column(Some(count.on), "pk");
+            }
+            w.sql(")");
+            return;
+        }
+    };
     let child = (count.relation.child)();
     w.sql(if distinct {
         "(SELECT COUNT(DISTINCT "
@@ -326,7 +358,7 @@ fn write_relation_count(
         "(SELECT COUNT("
     });
     if let Some(sql) = &mut w.sql {
-        let fk = quote_ident(child.columns[count.relation.column].column);
+        let fk = quote_ident(child.columns[column].column);
         let table = quote_ident(child.table_name);
         let _ = write!(
             sql,
@@ -548,6 +580,18 @@ fn write_predicate<'q>(w: &mut Writer<'q>, column: Lhs<'_>, op: Op, operand: &'q
             w.sql(" IS NOT NULL");
         }
         (Operand::Flag(_), _) => w.sql("1"),
+        (Operand::Related(side, source), _) => {
+            w.column(column.alias, column.name);
+            if let Some(sql) = &mut w.sql {
+                sql.push_str(" IN (");
+                sql.push_str(&side.related_pks_sql());
+                sql.push(')');
+            }
+            // The subquery's text holds its own placeholders.
+            for _ in 0..side.binds() {
+                w.params.push(source.as_ref());
+            }
+        }
         (Operand::List(items), op) => write_list(w, column, op == Op::NotIn, items),
         (Operand::One(value), Op::Like) => {
             w.column(column.alias, column.name);

@@ -122,6 +122,7 @@ pub fn insert<M: DbModel>(
     record.set_pk(pk);
     record.set_created_at(created);
     record.set_updated_at(updated);
+    record.bind_relations(session.link);
     Ok(())
 }
 
@@ -155,6 +156,7 @@ pub fn bulk_insert<M: DbModel>(
         record.set_pk(pk);
         record.set_created_at(created);
         record.set_updated_at(updated);
+        record.bind_relations(session.link);
     }
     Ok(())
 }

@@ -133,6 +133,15 @@ impl<T, D> ForeignKeyOf<T, D> {
         self.link = Some(db.link());
     }
 
+    #[doc(hidden)]
+    /// Give a key without a link the link of the database its record was
+    /// just stored in (used by the derive on insert).
+    pub fn link_if_unset(&mut self, link: Option<&Link>) {
+        if self.link.is_none() {
+            self.link = link.cloned();
+        }
+    }
+
     /// The database to load through.
     fn db(&self) -> Result<D>
     where

@@ -7,8 +7,11 @@ use std::sync::{Arc, Weak};
 
 use rusqlite::Row;
 
+use crate::cache::Cacheable;
 use crate::error::Result;
 use crate::model::DbModel;
+use crate::query::{QuerySpec, Terminal};
+use crate::session::Session;
 use crate::value::DecodeContext;
 
 /// The handle records returned by a database keep in their relation fields.
@@ -51,10 +54,26 @@ pub trait LinkedDb: Clone + Send + Sync + 'static {
     fn link(&self) -> Link;
 }
 
-/// The one operation an async relation field needs from its database.
+/// What async relation fields need from their database.
 pub trait AsyncRelationDb: LinkedDb {
     /// The `M` with primary key `pk`, through the query cache.
     fn get_related<M: DbModel>(&self, pk: i64) -> impl Future<Output = Result<Option<M>>> + Send;
+
+    /// Run `f` on the database's connection (inside the current task's
+    /// transaction, if one is open).
+    fn run_session<T, F>(&self, f: F) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&Session<'_>) -> Result<T> + Send + 'static;
+
+    /// Answer `spec` as a query terminal does: from the cache when it can,
+    /// else by `f`, keeping the answer.
+    fn cached<T: Cacheable>(
+        &self,
+        spec: QuerySpec,
+        terminal: Terminal,
+        f: fn(&Session<'_>, &QuerySpec) -> Result<T>,
+    ) -> impl Future<Output = Result<T>> + Send;
 }
 
 /// A relation field that `select_related` fills from the joined columns of

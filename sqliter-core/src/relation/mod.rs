@@ -3,11 +3,15 @@
 
 mod foreign_key;
 pub(crate) mod joined;
+mod junction;
 mod link;
+mod many_to_many;
 mod path;
 pub(crate) mod prefetch;
 
 pub use foreign_key::{ForeignKey, ForeignKeyOf};
+pub use junction::{ManyToManyMeta, Side, SqlMetadata};
 pub use link::{reverse_query, AsyncRelationDb, Link, LinkedDb, RelationSlot, SelectDb};
+pub use many_to_many::{ManyToMany, ManyToManyOf};
 pub use path::{PathFrom, RelationPath};
-pub use prefetch::{load_children, Prefetched, Related, ReverseRelation};
+pub use prefetch::{load_children, load_related, Prefetched, Related, ToManyRelation, Via};

@@ -1,17 +1,21 @@
-//! `prefetch_related`: the records of reverse relations, loaded for every
-//! fetched record by one extra query per level, and kept in [`Related`].
+//! `prefetch_related`: the records of to-many relations (reverse foreign
+//! keys and many-to-many, either side), loaded for every fetched record by
+//! one extra query per level, and kept in [`Related`].
 //!
 //! A reverse relation is declared by the child (`author: ForeignKey<Author>`
 //! with `related_name = "books"`), so the parent's metadata cannot list it;
-//! the derive registers each one in a link-time registry instead.
+//! the derive registers each one in a link-time registry instead, and each
+//! side of a many-to-many field too, so one lookup serves every kind.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use rusqlite::types::ValueRef;
 
-use super::link::{reverse_query, SelectDb};
+use super::junction::Side;
+use super::link::SelectDb;
 use crate::error::{classify, Error, Operation, Result};
 use crate::model::{DbModel, TableMeta};
 use crate::query::{Condition, QuerySpec};
@@ -20,28 +24,51 @@ use crate::session::Session;
 /// Bound parameters per `IN (...)` list (SQLite allows 32,766).
 const CHUNK: usize = 10_000;
 
-/// The loaded children of each parent, in the parents' order; each box is
-/// a `Vec<Related<C>>`.
-type Loaded = Vec<Box<dyn Any + Send + Sync>>;
+/// The related records of one parent: a `Vec<Related<C>>`, shared by the
+/// parents a many-to-many level reaches more than once.
+type Set = Arc<dyn Any + Send + Sync>;
 
-/// A reverse relation, registered by the derive of the model declaring the
-/// foreign key.
-pub struct ReverseRelation {
-    /// The model pointed at.
+/// The sets of the parents given to a loader, in their order.
+type Loaded = Vec<Set>;
+
+/// A to-many relation, registered by the derive of the model declaring the
+/// foreign key or the many-to-many field.
+pub struct ToManyRelation {
+    /// The model the relation starts from.
     pub parent: fn() -> &'static TableMeta,
-    /// Its `related_name`.
+    /// Its name there: a `related_name`, or a many-to-many field's name.
     pub name: &'static str,
-    /// The model declaring the foreign key.
+    /// The model of the related records.
     pub child: fn() -> &'static TableMeta,
-    /// The foreign-key column in the child's table.
-    pub column: usize,
+    /// How the related records are reached.
+    pub via: Via,
     /// Loads the children of some parents (monomorphised for the child).
-    pub load: fn(&Session<'_>, &ReverseRelation, &[i64], &[PrefetchNode]) -> Result<Loaded>,
+    pub load: fn(&Session<'_>, &ToManyRelation, &[i64], &[PrefetchNode]) -> Result<Loaded>,
 }
 
-inventory::collect!(ReverseRelation);
+inventory::collect!(ToManyRelation);
 
-impl std::fmt::Debug for ReverseRelation {
+/// How a to-many relation reaches its records.
+#[derive(Debug, Clone, Copy)]
+pub enum Via {
+    /// The child's foreign-key column (a reverse relation).
+    Key(usize),
+    /// A junction table (many-to-many).
+    Junction(Side),
+}
+
+impl Via {
+    /// The condition on the child's table selecting the records related to
+    /// the parent with pk `parent`.
+    pub(crate) fn condition(self, parent: i64) -> Condition {
+        match self {
+            Self::Key(column) => Condition::equals(column, parent),
+            Self::Junction(side) => Condition::related(side, parent),
+        }
+    }
+}
+
+impl std::fmt::Debug for ToManyRelation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
@@ -53,10 +80,10 @@ impl std::fmt::Debug for ReverseRelation {
     }
 }
 
-impl ReverseRelation {
+impl ToManyRelation {
     /// The reverse relation `name` of the model described by `parent`.
     pub fn find(parent: &'static TableMeta, name: &str) -> Option<&'static Self> {
-        inventory::iter::<ReverseRelation>
+        inventory::iter::<ToManyRelation>
             .into_iter()
             .find(|r| std::ptr::eq((r.parent)(), parent) && r.name == name)
     }
@@ -66,7 +93,7 @@ impl ReverseRelation {
 /// its records in turn.
 #[derive(Debug, Clone)]
 pub struct PrefetchNode {
-    relation: &'static ReverseRelation,
+    relation: &'static ToManyRelation,
     children: Vec<PrefetchNode>,
 }
 
@@ -75,16 +102,17 @@ pub(crate) fn add_path(spec: &mut QuerySpec, path: &str) -> Result<()> {
     let mut table = spec.table;
     let mut level = &mut spec.prefetch;
     for hop in path.split("__") {
-        let relation = ReverseRelation::find(table, hop).ok_or_else(|| {
+        let relation = ToManyRelation::find(table, hop).ok_or_else(|| {
             let what = match table.column_by_field(hop) {
                 Some(c) if c.foreign_key.is_some() => "a foreign key (load it with select_related)",
+                Some(_) if table.many_to_many(hop).is_some() => "a many-to-many field of another door",
                 Some(_) => "a plain field",
                 None => "not a field",
             };
             Error::InvalidPrefetch {
                 path: path.to_owned(),
                 reason: format!(
-                    "'{hop}' is {what}, not a reverse relation of model {}",
+                    "'{hop}' is {what}, not a reverse foreign key or many-to-many relation of model {}",
                     table.model_name
                 ),
             }
@@ -122,14 +150,17 @@ pub(crate) fn with_count(
     };
     let hops = hops.into_iter().flat_map(|h| h.split("__"));
     let (on, table) = super::joined::follow_keys(spec, path, hops, |_, _, _| Ok(()))?;
-    let Some(relation) = ReverseRelation::find(table, last) else {
+    let Some(relation) = ToManyRelation::find(table, last) else {
         return Err(match table.column_by_field(last) {
             Some(c) if c.foreign_key.is_some() => Error::InvalidProjection(format!(
-                "with_count('{path}'): the terminal relationship must be to-many (a reverse relation); '{last}' is a foreign key"
+                "with_count('{path}'): the terminal relationship must be to-many (a reverse foreign key or many-to-many); '{last}' is a foreign key"
             )),
             _ => Error::InvalidRelationship {
                 path: path.to_owned(),
-                reason: format!("'{last}' is not a reverse relation of model {}", table.model_name),
+                reason: format!(
+                    "'{last}' is not a reverse foreign key or many-to-many relation of model {}",
+                    table.model_name
+                ),
             },
         });
     };
@@ -169,7 +200,7 @@ pub(crate) fn with_count(
 /// ```
 pub struct Related<M> {
     record: M,
-    sets: Vec<(&'static ReverseRelation, Box<dyn Any + Send + Sync>)>,
+    sets: Vec<(&'static ToManyRelation, Set)>,
 }
 
 impl<M> Related<M> {
@@ -210,7 +241,7 @@ impl<M> Related<M> {
         })?;
         Ok(Prefetched {
             items,
-            column: relation.column,
+            via: relation.via,
             parent_pk: self.record.pk(),
         })
     }
@@ -257,7 +288,7 @@ impl<M: std::fmt::Debug> std::fmt::Debug for Related<M> {
 #[derive(Debug)]
 pub struct Prefetched<'a, C> {
     items: &'a [Related<C>],
-    column: usize,
+    via: Via,
     parent_pk: i64,
 }
 
@@ -285,7 +316,11 @@ impl<'a, C: DbModel> Prefetched<'a, C> {
     /// A real query on the relation, for what memory cannot answer
     /// (filters, order, aggregates).
     pub fn query<'db, D: SelectDb>(&self, db: &'db D) -> D::Query<'db, C> {
-        reverse_query::<C, D>(db, self.column, self.parent_pk)
+        let mut query = db.query::<C>();
+        crate::query::QueryChain::spec_mut(&mut query)
+            .conditions
+            .push(self.via.condition(self.parent_pk));
+        query
     }
 }
 
@@ -309,11 +344,18 @@ fn attach<M: DbModel>(
     if records.is_empty() {
         return Ok(());
     }
-    let pks: Vec<i64> = records.iter().map(|r| r.record.pk()).collect();
+    // A record reached twice through a many-to-many level (a tag of two
+    // articles) is loaded once and shares its sets.
+    let mut pks: Vec<i64> = records.iter().map(|r| r.record.pk()).collect();
+    pks.sort_unstable();
+    pks.dedup();
     for node in nodes {
         let loaded = (node.relation.load)(session, node.relation, &pks, &node.children)?;
-        for (record, set) in records.iter_mut().zip(loaded) {
-            record.sets.push((node.relation, set));
+        let by_pk: HashMap<i64, Set> = pks.iter().copied().zip(loaded).collect();
+        for record in records.iter_mut() {
+            if let Some(set) = by_pk.get(&record.record.pk()) {
+                record.sets.push((node.relation, Arc::clone(set)));
+            }
         }
     }
     Ok(())
@@ -324,18 +366,22 @@ fn attach<M: DbModel>(
 /// parents, with `nodes` prefetched on them in turn.
 pub fn load_children<C: DbModel + Sync>(
     session: &Session<'_>,
-    relation: &ReverseRelation,
+    relation: &ToManyRelation,
     parents: &[i64],
     nodes: &[PrefetchNode],
 ) -> Result<Loaded> {
+    let Via::Key(column) = relation.via else {
+        return Err(Error::Internal(format!(
+            "{relation:?} is not a foreign key"
+        )));
+    };
     let mut children: Vec<Related<C>> = Vec::new();
     let mut owners: Vec<i64> = Vec::new();
     for chunk in parents.chunks(CHUNK) {
         let mut spec = QuerySpec::new(C::META);
-        spec.conditions
-            .push(Condition::one_of(relation.column, chunk));
+        spec.conditions.push(Condition::one_of(column, chunk));
         crate::query::exec::for_each_row::<C>(session, &spec, |record, row| {
-            let owner = match row.get_ref(relation.column) {
+            let owner = match row.get_ref(column) {
                 Ok(ValueRef::Integer(id)) => id,
                 Ok(_) => return Ok(()),
                 Err(e) => return Err(classify(Operation::Fetch, C::META.table_name, e)),
@@ -345,6 +391,17 @@ pub fn load_children<C: DbModel + Sync>(
             Ok(())
         })?;
     }
+    group(session, parents, owners, children, nodes)
+}
+
+/// Prefetch `nodes` on `children`, then hand each parent its own.
+fn group<C: DbModel + Sync>(
+    session: &Session<'_>,
+    parents: &[i64],
+    owners: Vec<i64>,
+    mut children: Vec<Related<C>>,
+    nodes: &[PrefetchNode],
+) -> Result<Loaded> {
     attach(session, &mut children, nodes)?;
     let mut groups: HashMap<i64, Vec<Related<C>>> = HashMap::with_capacity(parents.len());
     for (owner, child) in owners.into_iter().zip(children) {
@@ -352,6 +409,46 @@ pub fn load_children<C: DbModel + Sync>(
     }
     Ok(parents
         .iter()
-        .map(|pk| Box::new(groups.remove(pk).unwrap_or_default()) as Box<dyn Any + Send + Sync>)
+        .map(|pk| Arc::new(groups.remove(pk).unwrap_or_default()) as Set)
         .collect())
+}
+
+/// The loader the derive registers for each side of a many-to-many field
+/// whose related model is `C`: one query per chunk of parents, the
+/// junction joined to `C`'s table, each row carrying its parent's pk.
+pub fn load_related<C: DbModel + Sync>(
+    session: &Session<'_>,
+    relation: &ToManyRelation,
+    parents: &[i64],
+    nodes: &[PrefetchNode],
+) -> Result<Loaded> {
+    let Via::Junction(side) = relation.via else {
+        return Err(Error::Internal(format!("{relation:?} is not many-to-many")));
+    };
+    let table = C::META.table_name;
+    let fetch_err = |e| classify(Operation::Fetch, table, e);
+    let layout = crate::model::RowLayout::full_at(1, C::META.columns.len());
+    let ctx = session.decode_context();
+    let mut children: Vec<Related<C>> = Vec::new();
+    let mut owners: Vec<i64> = Vec::new();
+    for chunk in parents.chunks(CHUNK / 2) {
+        let sql = side.prefetch_sql(C::META, chunk.len());
+        let mut stmt = session.conn.prepare_cached(&sql).map_err(fetch_err)?;
+        for (i, pk) in chunk
+            .iter()
+            .chain(chunk)
+            .take(chunk.len() * side.binds())
+            .enumerate()
+        {
+            stmt.raw_bind_parameter(i + 1, *pk).map_err(fetch_err)?;
+        }
+        session.log_statement(&stmt);
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next().map_err(fetch_err)? {
+            let owner: i64 = row.get(0).map_err(fetch_err)?;
+            owners.push(owner);
+            children.push(Related::new(C::from_row(row, &layout, &ctx)?));
+        }
+    }
+    group(session, parents, owners, children, nodes)
 }

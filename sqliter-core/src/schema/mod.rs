@@ -93,6 +93,15 @@ pub fn create_table(
                 .execute_batch(&sql)
                 .map_err(|e| sql_error(&sql, e))?;
         }
+        // Junction tables of the model's many-to-many fields: always `IF
+        // NOT EXISTS`, so creating the model twice is harmless.
+        for relation in meta.many_to_many {
+            for sql in relation.create_sqls() {
+                session
+                    .execute_batch(&sql)
+                    .map_err(|e| sql_error(&sql, e))?;
+            }
+        }
         Ok(())
     })?;
     // A new table may add foreign keys; `force` also emptied the table.
