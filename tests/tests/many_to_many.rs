@@ -538,6 +538,31 @@ macro_rules! m2m_suite {
         }
 
         #[tokio::test]
+        async fn a_write_through_a_prefetched_record_is_not_answered_stale() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            tagged(&db).await;
+            let extra = tag(&db, "extra").await;
+            let articles = Terminals::fetch_related(&d.select::<Article>().prefetch_related("tags")).await.unwrap();
+            let first = &articles[0];
+            assert_eq!(first.prefetched::<Tag>("tags").unwrap().count(), 2);
+            // The write goes to the database...
+            manager(&first.tags).add(&[&extra]).await.unwrap();
+            assert_eq!(d.query_int(&format!("SELECT COUNT(*) FROM articles_tags WHERE articles_pk = {}", first.pk)).await, 3);
+            // ...the snapshot no longer answers, and the field reads the truth.
+            let err = first.prefetched::<Tag>("tags").unwrap_err();
+            assert!(matches!(err, Error::InvalidPrefetch { .. }) && err.to_string().contains("written"), "{err}");
+            assert_eq!(names(&manager(&first.tags).fetch_all().await.unwrap()), ["a", "b", "extra"]);
+            // Other records' sets are untouched.
+            assert_eq!(articles[1].prefetched::<Tag>("tags").unwrap().count(), 3);
+            // A failed write changes nothing, so the set still answers.
+            let second = &articles[1];
+            let ghost = Tag { pk: 9_999, name: "ghost".into() };
+            assert!(manager(&second.tags).add(&[&ghost]).await.is_err());
+            assert_eq!(second.prefetched::<Tag>("tags").unwrap().count(), 3);
+        }
+
+        #[tokio::test]
         async fn with_count_counts_many_to_many_from_either_side() {
             let db = open(DbOptions::memory()).await;
             let d = door(&db);

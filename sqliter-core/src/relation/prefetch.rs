@@ -28,6 +28,11 @@ const CHUNK: usize = 10_000;
 /// parents a many-to-many level reaches more than once.
 type Set = Arc<dyn Any + Send + Sync>;
 
+/// One prefetched relation of one record: the relation, its set, and for
+/// a many-to-many field of the record, how many writes it had gone
+/// through when loaded (a later write makes the set stale).
+type Loaded1 = (&'static ToManyRelation, Set, Option<u64>);
+
 /// The sets of the parents given to a loader, in their order.
 type Loaded = Vec<Set>;
 
@@ -200,7 +205,7 @@ pub(crate) fn with_count(
 /// ```
 pub struct Related<M> {
     record: M,
-    sets: Vec<(&'static ToManyRelation, Set)>,
+    sets: Vec<Loaded1>,
 }
 
 impl<M> Related<M> {
@@ -227,11 +232,18 @@ impl<M> Related<M> {
             path: name.to_owned(),
             reason,
         };
-        let (relation, set) = self
+        let (relation, set, writes) = self
             .sets
             .iter()
-            .find(|(r, _)| r.name == name)
+            .find(|(r, _, _)| r.name == name)
             .ok_or_else(|| error(format!("'{name}' was not prefetched on this query")))?;
+        if writes.is_some() && *writes != field_writes(&self.record, relation) {
+            // As upstream (and Django) drop a prefetched set on a write:
+            // answering from it would be stale.
+            return Err(error(format!(
+                "'{name}' was written through this record since it was prefetched; read it again through the field (`{name}.fetch_all()`) or prefetch again"
+            )));
+        }
         let items = set.downcast_ref::<Vec<Related<C>>>().ok_or_else(|| {
             error(format!(
                 "'{name}' holds {} records, not {}",
@@ -277,7 +289,7 @@ impl<M: std::fmt::Debug> std::fmt::Debug for Related<M> {
             .field("record", &self.record)
             .field(
                 "prefetched",
-                &self.sets.iter().map(|(r, _)| r.name).collect::<Vec<_>>(),
+                &self.sets.iter().map(|(r, _, _)| r.name).collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -335,6 +347,15 @@ pub fn fetch_related<M: DbModel>(
     Ok(out)
 }
 
+/// The write count of the record's own many-to-many field behind
+/// `relation`, if it is one.
+fn field_writes<M: DbModel>(record: &M, relation: &ToManyRelation) -> Option<u64> {
+    match relation.via {
+        Via::Junction(side) if side.forward => record.many_to_many_writes(side.relation),
+        _ => None,
+    }
+}
+
 /// Load `nodes` for `records` and keep each record's share.
 fn attach<M: DbModel>(
     session: &Session<'_>,
@@ -354,7 +375,8 @@ fn attach<M: DbModel>(
         let by_pk: HashMap<i64, Set> = pks.iter().copied().zip(loaded).collect();
         for record in records.iter_mut() {
             if let Some(set) = by_pk.get(&record.record.pk()) {
-                record.sets.push((node.relation, Arc::clone(set)));
+                let writes = field_writes(&record.record, node.relation);
+                record.sets.push((node.relation, Arc::clone(set), writes));
             }
         }
     }
