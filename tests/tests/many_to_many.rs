@@ -597,6 +597,23 @@ macro_rules! m2m_suite {
 
 mod sync {
     m2m_suite!(sqliter_core::SqliterDB, sqliter_core, ManyToMany);
+
+    #[tokio::test]
+    async fn writes_follow_the_enclosing_transaction() {
+        let db = open(DbOptions::memory()).await;
+        let (x, y) = (tag(&db, "x").await, tag(&db, "y").await);
+        let a = article(&db, "A").await;
+        a.tags.add([&x]).unwrap();
+        let failed: Result<(), Error> = db.transaction(|_| {
+            a.tags.add([&y])?;
+            a.tags.remove([&x])?;
+            Err(Error::Transaction("the caller gave up".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(names(&a.tags.fetch_all().unwrap()), ["x"]);
+        db.transaction(|_| a.tags.set([&y])).unwrap();
+        assert_eq!(names(&a.tags.fetch_all().unwrap()), ["y"]);
+    }
 }
 
 mod async_door {
@@ -605,4 +622,27 @@ mod async_door {
         sqliter_async,
         AsyncManyToMany
     );
+
+    /// The managers find the task's open transaction (they run inside it,
+    /// rather than wait for it to end).
+    #[tokio::test]
+    async fn writes_follow_the_enclosing_transaction() {
+        let db = open(DbOptions::memory()).await;
+        let (x, y) = (tag(&db, "x").await, tag(&db, "y").await);
+        let a = article(&db, "A").await;
+        a.tags.add([&x]).await.unwrap();
+        let failed: Result<(), Error> = db
+            .transaction(|_| async {
+                a.tags.add([&y]).await?;
+                a.tags.remove([&x]).await?;
+                Err(Error::Transaction("the caller gave up".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(names(&a.tags.fetch_all().await.unwrap()), ["x"]);
+        db.transaction(|_| async { a.tags.set([&y]).await })
+            .await
+            .unwrap();
+        assert_eq!(names(&a.tags.fetch_all().await.unwrap()), ["y"]);
+    }
 }
