@@ -190,7 +190,7 @@ pub enum Error {
         reason: String,
     },
 
-    /// A `prefetch_related` path that does not name reverse relations.
+    /// A `prefetch_related` path that does not name to-many relations.
     #[error("invalid prefetch path '{path}': {reason}")]
     InvalidPrefetch {
         /// The path as given.

@@ -106,11 +106,11 @@ pub(crate) struct Annotation {
     /// Column position, `None` for `COUNT(*)`.
     pub column: Option<usize>,
     pub distinct: bool,
-    /// `with_count`: count the records of a reverse relation instead.
+    /// `with_count`: count the records of a to-many relation instead.
     pub relation: Option<RelationCount>,
 }
 
-/// `with_count(path)`: the reverse relation counted, reached from the
+/// `with_count(path)`: the to-many relation counted, reached from the
 /// table at alias `on` (0, or the join the path's forward keys lead to).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RelationCount {

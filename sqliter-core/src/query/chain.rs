@@ -224,9 +224,10 @@ pub trait QueryChain: Sized {
         self
     }
 
-    /// Load reverse relations (`"books"`, nested `"books__reviews"`, or
-    /// typed: `Author::BOOKS.then(Book::REVIEWS)`) by
-    /// one extra query per level; read the result with `fetch_related()`.
+    /// Load to-many relations, reverse foreign keys and many-to-many
+    /// (`"books"`, `"tags"`, nested `"books__reviews"`, or typed:
+    /// `Author::BOOKS.then(Book::REVIEWS)`) by one extra query per level;
+    /// read the result with `fetch_related()`.
     fn prefetch_related(mut self, path: impl crate::relation::PathFrom<Self::Model>) -> Self {
         record(self.spec_mut(), |spec| {
             crate::relation::prefetch::add_path(spec, &path.path_text())

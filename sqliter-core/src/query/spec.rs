@@ -145,7 +145,7 @@ pub struct QuerySpec {
     /// The join aliases whose records `select_related` loads, ascending
     /// (a join's parent comes before it).
     pub(crate) related: Vec<usize>,
-    /// `prefetch_related` paths: reverse relations loaded by one extra
+    /// `prefetch_related` paths: to-many relations loaded by one extra
     /// query per level.
     pub(crate) prefetch: Vec<crate::relation::prefetch::PrefetchNode>,
 }

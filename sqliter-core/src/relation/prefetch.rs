@@ -86,7 +86,7 @@ impl std::fmt::Debug for ToManyRelation {
 }
 
 impl ToManyRelation {
-    /// The reverse relation `name` of the model described by `parent`.
+    /// The to-many relation `name` of the model described by `parent`.
     pub fn find(parent: &'static TableMeta, name: &str) -> Option<&'static Self> {
         inventory::iter::<ToManyRelation>
             .into_iter()
@@ -94,7 +94,7 @@ impl ToManyRelation {
     }
 }
 
-/// One level of a prefetch: a reverse relation and what to prefetch on
+/// One level of a prefetch: a to-many relation and what to prefetch on
 /// its records in turn.
 #[derive(Debug, Clone)]
 pub struct PrefetchNode {
@@ -142,7 +142,7 @@ pub(crate) fn add_path(spec: &mut QuerySpec, path: &str) -> Result<()> {
 }
 
 /// Add `with_count(path, alias)`: forward keys (`"author__"`), then a
-/// reverse relation (`"books"`), counted per record.
+/// to-many relation (`"books"`, `"tags"`), counted per record.
 pub(crate) fn with_count(
     spec: &mut QuerySpec,
     path: &str,
@@ -176,7 +176,7 @@ pub(crate) fn with_count(
     Ok(())
 }
 
-/// A record with the reverse relations `prefetch_related` loaded for it.
+/// A record with the to-many relations `prefetch_related` loaded for it.
 /// It derefs to the record.
 ///
 /// ```
@@ -221,7 +221,7 @@ impl<M> Related<M> {
         self.record
     }
 
-    /// The records of reverse relation `name` loaded for this one, with no
+    /// The records of to-many relation `name` loaded for this one, with no
     /// query. An error if `name` was not prefetched, or its records are
     /// not `C`s.
     pub fn prefetched<C: DbModel>(&self, name: &str) -> Result<Prefetched<'_, C>>
@@ -295,7 +295,7 @@ impl<M: std::fmt::Debug> std::fmt::Debug for Related<M> {
     }
 }
 
-/// The prefetched records of one reverse relation of one record: the
+/// The prefetched records of one to-many relation of one record: the
 /// read operations of a reverse query, answered from memory.
 #[derive(Debug)]
 pub struct Prefetched<'a, C> {
