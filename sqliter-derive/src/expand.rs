@@ -458,20 +458,38 @@ fn reverse_relations(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStre
                 #accessor
             }
         });
-        out.extend(quote! {
-
-            __sq::inventory::submit! {
-                __sq::ToManyRelation {
-                    parent: <#target as __sq::DbModel>::table_meta,
-                    name: #name,
-                    child: <#child as __sq::DbModel>::table_meta,
-                    via: __sq::Via::Key(#column),
-                    load: __sq::load_children::<#child>,
-                }
-            }
-        });
+        out.extend(register_to_many(
+            target,
+            &name,
+            child,
+            &quote!(__sq::Via::Key(#column)),
+            &quote!(__sq::load_children::<#child>),
+        ));
     }
     out
+}
+
+/// Register the to-many relation `name` from `parent` to `child`, for
+/// `prefetch_related` and `with_count` (reverse keys and both sides of a
+/// many-to-many field alike).
+fn register_to_many(
+    parent: &impl ToTokens,
+    name: &str,
+    child: &impl ToTokens,
+    via: &TokenStream,
+    load: &TokenStream,
+) -> TokenStream {
+    quote! {
+        __sq::inventory::submit! {
+            __sq::ToManyRelation {
+                parent: <#parent as __sq::DbModel>::table_meta,
+                name: #name,
+                child: <#child as __sq::DbModel>::table_meta,
+                via: #via,
+                load: #load,
+            }
+        }
+    }
 }
 
 /// Bind every data field, in table order.
@@ -652,17 +670,14 @@ impl ManyField<'_, '_> {
                 #[allow(dead_code)]
                 pub const #forward_const: __sq::RelationPath<Self, #target> = __sq::RelationPath::new(#field);
             }
-
-            __sq::inventory::submit! {
-                __sq::ToManyRelation {
-                    parent: <#owner as __sq::DbModel>::table_meta,
-                    name: #field,
-                    child: <#target as __sq::DbModel>::table_meta,
-                    via: __sq::Via::Junction(__sq::Side { relation: &#meta, forward: true }),
-                    load: __sq::load_related::<#target>,
-                }
-            }
         };
+        out.extend(register_to_many(
+            owner,
+            field,
+            target,
+            &quote!(__sq::Via::Junction(__sq::Side { relation: &#meta, forward: true })),
+            &quote!(__sq::load_related::<#target>),
+        ));
         let Some((name, span)) = self.related_name(model) else {
             return out;
         };
@@ -695,17 +710,13 @@ impl ManyField<'_, '_> {
                 #accessor
             }
         });
-        out.extend(quote! {
-            __sq::inventory::submit! {
-                __sq::ToManyRelation {
-                    parent: <#target as __sq::DbModel>::table_meta,
-                    name: #name,
-                    child: <#owner as __sq::DbModel>::table_meta,
-                    via: __sq::Via::Junction(__sq::Side { relation: &#meta, forward: false }),
-                    load: __sq::load_related::<#owner>,
-                }
-            }
-        });
+        out.extend(register_to_many(
+            target,
+            &name,
+            owner,
+            &quote!(__sq::Via::Junction(__sq::Side { relation: &#meta, forward: false })),
+            &quote!(__sq::load_related::<#owner>),
+        ));
         out
     }
 }

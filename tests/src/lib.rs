@@ -438,3 +438,24 @@ macro_rules! forward_manager {
 }
 forward_manager!(SqliterDB);
 forward_manager!(AsyncSqliterDB, await);
+
+/// `options` with a logger that counts the `SELECT` statements run, and
+/// the counter (the tests of N+1 avoidance and of the cache read it).
+pub fn counting_selects(
+    options: DbOptions,
+) -> (DbOptions, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let selects = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&selects);
+    let options = options
+        .debug(true)
+        .logger(sqliter_core::Logger::new(move |line| {
+            if line
+                .trim_start_matches("Executing SQL: ")
+                .starts_with("SELECT")
+            {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    (options, selects)
+}

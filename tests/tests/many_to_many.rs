@@ -5,32 +5,9 @@
 //! A model's relation type names its door, so the models and tests are
 //! written once in `m2m_suite!` and instantiated per door.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-
-use sqliter_core::{DbOptions, Logger};
-
-/// Options whose logger counts the `SELECT`s run, and the counter.
-fn counting_selects(cache: bool) -> (DbOptions, Arc<AtomicUsize>) {
-    let selects = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&selects);
-    let options = DbOptions::memory()
-        .cache(cache)
-        .debug(true)
-        .logger(Logger::new(move |line| {
-            if line
-                .trim_start_matches("Executing SQL: ")
-                .starts_with("SELECT")
-            {
-                seen.fetch_add(1, Ordering::SeqCst);
-            }
-        }));
-    (options, selects)
-}
-
 macro_rules! m2m_suite {
     ($door:ty, $krate:ident, $m2m:ident) => {
-        use super::counting_selects;
+        use sqliter_tests::counting_selects;
         use sqliter_core::prelude::*;
         use sqliter_core::{DbModel, DbOptions, Error};
         use $krate::$m2m;
@@ -398,7 +375,7 @@ macro_rules! m2m_suite {
 
         #[tokio::test]
         async fn writes_invalidate_cached_answers_of_both_sides() {
-            let (options, selects) = counting_selects(true);
+            let (options, selects) = counting_selects(DbOptions::memory().cache(true));
             let db = open(options).await;
             let (x, y) = (tag(&db, "x").await, tag(&db, "y").await);
             let a = article(&db, "A").await;
@@ -455,7 +432,7 @@ macro_rules! m2m_suite {
 
         #[tokio::test]
         async fn prefetch_related_loads_forward_and_reverse_in_one_query_per_level() {
-            let (options, selects) = counting_selects(false);
+            let (options, selects) = counting_selects(DbOptions::memory());
             let db = open(options).await;
             let d = door(&db);
             let expected = tagged(&db).await;
@@ -484,7 +461,7 @@ macro_rules! m2m_suite {
 
         #[tokio::test]
         async fn prefetch_related_nests_through_many_to_many_and_symmetrical() {
-            let (options, selects) = counting_selects(false);
+            let (options, selects) = counting_selects(DbOptions::memory());
             let db = open(options).await;
             let d = door(&db);
             let expected = tagged(&db).await;

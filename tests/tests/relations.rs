@@ -5,31 +5,9 @@
 //! A model's foreign-key type names its door, so the models and tests are
 //! written once in `relation_suite!` and instantiated per door.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-
-use sqliter_core::{DbOptions, Logger};
-
-/// Options whose logger counts the `SELECT`s run, and the counter.
-fn counting_selects() -> (DbOptions, Arc<AtomicUsize>) {
-    let selects = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&selects);
-    let options = DbOptions::memory()
-        .debug(true)
-        .logger(Logger::new(move |line| {
-            if line
-                .trim_start_matches("Executing SQL: ")
-                .starts_with("SELECT")
-            {
-                seen.fetch_add(1, Ordering::SeqCst);
-            }
-        }));
-    (options, selects)
-}
-
 macro_rules! relation_suite {
     ($door:ty, $krate:ident, $fk:ident) => {
-        use super::counting_selects;
+        use sqliter_tests::counting_selects;
         use sqliter_core::prelude::*;
         use sqliter_core::{DbModel, DbOptions, Error};
         use $krate::$fk;
@@ -162,7 +140,7 @@ macro_rules! relation_suite {
 
         #[tokio::test]
         async fn fetch_loads_once_and_keeps_the_record() {
-            let (options, selects) = counting_selects();
+            let (options, selects) = counting_selects(DbOptions::memory());
             let db = open(options).await;
             let d = door(&db);
             let ann = author(&db, "Ann", None).await;
@@ -181,7 +159,7 @@ macro_rules! relation_suite {
 
         #[tokio::test]
         async fn fetch_of_a_null_key_is_none_without_a_query() {
-            let (options, selects) = counting_selects();
+            let (options, selects) = counting_selects(DbOptions::memory());
             let db = open(options).await;
             let d = door(&db);
             let review = d.insert(Review { stars: 5, ..Default::default() }).await.unwrap();
@@ -375,7 +353,7 @@ macro_rules! relation_suite {
 
         #[tokio::test]
         async fn select_related_loads_in_the_same_query() {
-            let (options, selects) = counting_selects();
+            let (options, selects) = counting_selects(DbOptions::memory());
             let db = open(options).await;
             let d = door(&db);
             let uk = d.insert(Country { name: "UK".into(), ..Default::default() }).await.unwrap();
@@ -479,7 +457,7 @@ macro_rules! relation_suite {
 
         #[tokio::test]
         async fn prefetch_related_runs_one_query_per_level() {
-            let (options, selects) = counting_selects();
+            let (options, selects) = counting_selects(DbOptions::memory());
             let db = open(options).await;
             let d = door(&db);
             let mut books = Vec::new();
@@ -515,7 +493,7 @@ macro_rules! relation_suite {
 
         #[tokio::test]
         async fn prefetch_related_nests_and_combines_paths() {
-            let (options, selects) = counting_selects();
+            let (options, selects) = counting_selects(DbOptions::memory());
             let db = open(options).await;
             let d = door(&db);
             let ann = author(&db, "Ann", None).await;

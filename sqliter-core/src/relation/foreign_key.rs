@@ -9,7 +9,7 @@ use rusqlite::Row;
 use super::joined::RelatedPlan;
 use super::link::{AsyncRelationDb, Link, LinkedDb, RelationSlot};
 use crate::db::SqliterDB;
-use crate::error::{DecodeError, Error, Result, ValueError};
+use crate::error::{DecodeError, Result, ValueError};
 use crate::model::DbModel;
 use crate::value::{DecodeContext, SqlField, SqlType};
 
@@ -148,18 +148,12 @@ impl<T, D> ForeignKeyOf<T, D> {
         T: DbModel,
         D: LinkedDb,
     {
-        let not_attached = |reason: &str| Error::NotAttached {
-            model: T::META.model_name,
-            reason: reason.to_owned(),
-        };
-        let link = self.link.as_ref().ok_or_else(|| {
-            not_attached("the record was not read from a database; call `attach(&db)` first")
-        })?;
-        D::from_link(link).ok_or_else(|| {
-            not_attached(
-                "its database was dropped, or is the other door's (ForeignKey belongs to SqliterDB, AsyncForeignKey to AsyncSqliterDB)",
-            )
-        })
+        super::link::door_of(
+            self.link.as_ref(),
+            T::META.model_name,
+            "the record was not read from a database; call `attach(&db)` first",
+            "ForeignKey belongs to SqliterDB, AsyncForeignKey to AsyncSqliterDB",
+        )
     }
 
     /// Keep `record` as the loaded value, unless one was kept meanwhile

@@ -44,6 +44,24 @@ impl std::fmt::Debug for Link {
     }
 }
 
+/// The door behind a relation field's `link`, or why there is none:
+/// `missing` says how the field came to have no link, `fields` names the
+/// field types of both doors.
+pub(crate) fn door_of<D: LinkedDb>(
+    link: Option<&Link>,
+    model: &'static str,
+    missing: &str,
+    fields: &str,
+) -> Result<D> {
+    let not_attached = |reason: String| crate::Error::NotAttached { model, reason };
+    let link = link.ok_or_else(|| not_attached(missing.to_owned()))?;
+    D::from_link(link).ok_or_else(|| {
+        not_attached(format!(
+            "its database was dropped, or is the other door's ({fields})"
+        ))
+    })
+}
+
 /// A database handle that relation fields can carry: `SqliterDB` or
 /// `AsyncSqliterDB`.
 pub trait LinkedDb: Clone + Send + Sync + 'static {

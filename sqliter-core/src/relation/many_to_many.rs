@@ -151,19 +151,33 @@ impl<T, D> ManyToManyOf<T, D> {
         D: LinkedDb,
     {
         let bound = self.bound_state()?;
-        let not_attached = |reason: &str| Error::NotAttached {
-            model: T::META.model_name,
-            reason: reason.to_owned(),
-        };
-        let link = bound.link.as_ref().ok_or_else(|| {
-            not_attached("the relation was built without a database; read the record from one")
-        })?;
-        let db = D::from_link(link).ok_or_else(|| {
-            not_attached(
-                "its database was dropped, or is the other door's (ManyToMany belongs to SqliterDB, AsyncManyToMany to AsyncSqliterDB)",
-            )
-        })?;
+        let db = super::link::door_of(
+            bound.link.as_ref(),
+            T::META.model_name,
+            "the relation was built without a database; read the record from one",
+            "ManyToMany belongs to SqliterDB, AsyncManyToMany to AsyncSqliterDB",
+        )?;
         Ok((bound.side, bound.source, db))
+    }
+
+    /// The database and spec of a manager read: the related records in pk
+    /// order; `None` for a record not stored (it has none, as upstream).
+    fn read_parts(&self) -> Result<Option<(D, QuerySpec)>>
+    where
+        T: DbModel,
+        D: LinkedDb,
+    {
+        let (side, source, db) = self.parts()?;
+        if source == 0 {
+            return Ok(None);
+        }
+        let mut spec = QuerySpec::new(T::META);
+        scope(&mut spec, side, source);
+        spec.order.push(Order {
+            target: OrderTarget::Column(0),
+            descending: false,
+        });
+        Ok(Some((db, spec)))
     }
 
     /// The parts of a write: the source must be stored, and so must every
@@ -234,17 +248,6 @@ pub(crate) fn scope(spec: &mut QuerySpec, side: Side, source: i64) {
     spec.conditions.push(Condition::related(side, source));
 }
 
-/// The spec of a manager read: the related records in pk order.
-fn read_spec<T: DbModel>(side: Side, source: i64) -> QuerySpec {
-    let mut spec = QuerySpec::new(T::META);
-    scope(&mut spec, side, source);
-    spec.order.push(Order {
-        target: OrderTarget::Column(0),
-        descending: false,
-    });
-    spec
-}
-
 impl<T: DbModel> ManyToManyOf<T, SqliterDB> {
     /// Relate `records` (each must be stored); pairs already related are
     /// left as they are. All or nothing.
@@ -298,11 +301,10 @@ impl<T: DbModel> ManyToManyOf<T, SqliterDB> {
         f: fn(&crate::Session<'_>, &QuerySpec) -> Result<R>,
         unsaved: fn() -> R,
     ) -> Result<R> {
-        let (side, source, db) = self.parts()?;
-        if source == 0 {
-            return Ok(unsaved());
+        match self.read_parts()? {
+            Some((db, spec)) => db.cached(&spec, terminal, f),
+            None => Ok(unsaved()),
         }
-        db.cached(&read_spec::<T>(side, source), terminal, f)
     }
 }
 
@@ -363,11 +365,10 @@ impl<T: DbModel + Sync, D: AsyncRelationDb> ManyToManyOf<T, D> {
         f: fn(&crate::Session<'_>, &QuerySpec) -> Result<R>,
         unsaved: fn() -> R,
     ) -> Result<R> {
-        let (side, source, db) = self.parts()?;
-        if source == 0 {
-            return Ok(unsaved());
+        match self.read_parts()? {
+            Some((db, spec)) => db.cached(spec, terminal, f).await,
+            None => Ok(unsaved()),
         }
-        db.cached(read_spec::<T>(side, source), terminal, f).await
     }
 }
 
