@@ -191,6 +191,17 @@ macro_rules! relation_suite {
         }
 
         #[tokio::test]
+        async fn an_inserted_record_loads_without_attach() {
+            let db = open(DbOptions::memory()).await;
+            let ann = author(&db, "Ann", None).await;
+            let dune = book(&db, "Dune", 1965, &ann).await;
+            assert_eq!(Db::fetch_fk(&dune.author).await.unwrap().unwrap().name, "Ann");
+            let mut books = vec![Book { title: "Emma".into(), author: $fk::to(&ann), ..Default::default() }];
+            door(&db).bulk_insert(&mut books).await.unwrap();
+            assert_eq!(Db::fetch_fk(&books[0].author).await.unwrap().unwrap().name, "Ann");
+        }
+
+        #[tokio::test]
         async fn a_record_outliving_its_database_reports_it() {
             let db = open(DbOptions::memory()).await;
             let d = door(&db);
