@@ -481,13 +481,7 @@ impl AsyncSqliterDB {
         terminal: Terminal,
         f: fn(&Session<'_>, &QuerySpec) -> Result<T>,
     ) -> Result<T> {
-        exec::check(spec, terminal)?;
-        let settings = &self.shared.settings;
-        match exec::lookup(
-            settings,
-            spec.table().table_name,
-            exec::query_key(settings, spec, terminal),
-        ) {
+        match exec::lookup_query(&self.shared.settings, spec, terminal)? {
             Lookup::Hit(value) => Ok(value),
             Lookup::Miss(key) => {
                 let spec = spec.clone();

@@ -116,7 +116,7 @@ pub mod __private {
         ViaNoDefault, ViaNoHeapSize,
     };
     pub use crate::relation::{
-        load_children, load_related, reverse_query, Link, LinkedDb, ManyToManyMeta, ManyToManyOf,
+        load_children, load_related, related_query, Link, LinkedDb, ManyToManyMeta, ManyToManyOf,
         RelationPath, RelationSlot, SelectDb, Side, ToManyRelation, Via,
     };
     pub use crate::value::{

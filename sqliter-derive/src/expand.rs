@@ -450,7 +450,7 @@ fn reverse_relations(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStre
             #[doc = #doc]
             #[allow(dead_code)]
             pub fn #method<'db, D: __sq::SelectDb>(&self, db: &'db D) -> D::Query<'db, #child> {
-                __sq::reverse_query::<#child, D>(db, #column, __sq::DbModel::pk(self))
+                __sq::related_query::<#child, D>(db, __sq::Via::Key(#column), __sq::DbModel::pk(self))
             }
         };
         out.extend(quote_spanned! {target.span()=>

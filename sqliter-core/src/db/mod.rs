@@ -487,13 +487,7 @@ impl SqliterDB {
         terminal: crate::query::Terminal,
         f: fn(&Session<'_>, &crate::query::QuerySpec) -> Result<T>,
     ) -> Result<T> {
-        exec::check(spec, terminal)?;
-        let settings = self.settings();
-        match exec::lookup(
-            settings,
-            spec.table.table_name,
-            exec::query_key(settings, spec, terminal),
-        ) {
+        match exec::lookup_query(self.settings(), spec, terminal)? {
             Lookup::Hit(value) => Ok(value),
             Lookup::Miss(key) => self.with_session(|s| exec::answer_query(s, spec, key, f)),
         }

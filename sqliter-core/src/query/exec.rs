@@ -157,6 +157,18 @@ pub fn lookup<T: Cacheable>(settings: &Settings, table: &str, key: Option<CacheK
     }
 }
 
+/// The cached answer of `spec` as query terminal `terminal`, or the key a
+/// computed one is kept under (both doors' terminals start here).
+pub fn lookup_query<T: Cacheable>(
+    settings: &Settings,
+    spec: &QuerySpec,
+    terminal: Terminal,
+) -> Result<Lookup<T>> {
+    check(spec, terminal)?;
+    let key = query_key(settings, spec, terminal);
+    Ok(lookup(settings, spec.table.table_name, key))
+}
+
 /// The key of `spec` answered by `terminal`, if the answer may be cached.
 pub fn query_key(settings: &Settings, spec: &QuerySpec, terminal: Terminal) -> Option<CacheKey> {
     (!spec.bypass_cache && settings.cache.enabled()).then(|| CacheKey::query(spec, terminal))

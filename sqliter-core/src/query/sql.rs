@@ -337,14 +337,11 @@ fn write_relation_count(
         Via::Junction(side) => {
             // A pair is one junction row (unique), so `distinct` changes
             // nothing here.
-            let (open, or) = match w.sql {
-                Some(_) => side.count_sql(),
-                None => (String::new(), None),
-            };
-            w.sql(&open);
+            let (open, or) = side.count_sql();
+            w.sql(open);
             w.column(Some(count.on), "pk");
             if let Some(or) = or {
-                w.sql(&or);
+                w.sql(or);
                 w.column(Some(count.on), "pk");
             }
             w.sql(")");
@@ -582,11 +579,9 @@ fn write_predicate<'q>(w: &mut Writer<'q>, column: Lhs<'_>, op: Op, operand: &'q
         (Operand::Flag(_), _) => w.sql("1"),
         (Operand::Related(side, source), _) => {
             w.column(column.alias, column.name);
-            if let Some(sql) = &mut w.sql {
-                sql.push_str(" IN (");
-                sql.push_str(&side.related_pks_sql());
-                sql.push(')');
-            }
+            w.sql(" IN (");
+            w.sql(side.related_pks_sql());
+            w.sql(")");
             // The subquery's text holds its own placeholders.
             for _ in 0..side.binds() {
                 w.params.push(source.as_ref());

@@ -35,6 +35,48 @@ struct Names {
     /// The owner's column, then the target's.
     owner_column: String,
     target_column: String,
+    /// The statements of each side: `[reverse, forward]`.
+    sides: [SideSql; 2],
+}
+
+/// A side's statement texts, built once with the names.
+#[derive(Debug)]
+struct SideSql {
+    /// `SELECT <related pk> FROM junction WHERE <source pk> = ?`.
+    related_pks: String,
+    /// `(SELECT COUNT(*) FROM junction WHERE <source pk> = `, and for a
+    /// symmetrical relation ` OR <other column> = `.
+    count: (String, Option<String>),
+    insert: String,
+    remove: String,
+    clear: String,
+}
+
+impl SideSql {
+    fn new(table: &str, from: &str, to: &str, symmetrical: bool) -> Self {
+        let table = quote_ident(table);
+        let (from, to) = (quote_ident(from), quote_ident(to));
+        let count_open = format!("(SELECT COUNT(*) FROM {table} WHERE {from} = ");
+        Self {
+            // Either column may hold the record of a symmetrical relation;
+            // a pair with itself is one row and is listed once.
+            related_pks: if symmetrical {
+                format!(
+                    "SELECT {to} FROM {table} WHERE {from} = ? UNION SELECT {from} FROM {table} WHERE {to} = ?"
+                )
+            } else {
+                format!("SELECT {to} FROM {table} WHERE {from} = ?")
+            },
+            count: (count_open, symmetrical.then(|| format!(" OR {to} = "))),
+            insert: format!("INSERT OR IGNORE INTO {table} ({from}, {to}) VALUES (?, ?)"),
+            remove: format!("DELETE FROM {table} WHERE {from} = ? AND {to} = ?"),
+            clear: if symmetrical {
+                format!("DELETE FROM {table} WHERE {from} = ?1 OR {to} = ?1")
+            } else {
+                format!("DELETE FROM {table} WHERE {from} = ?1")
+            },
+        }
+    }
 }
 
 impl ManyToManyMeta {
@@ -112,10 +154,15 @@ impl ManyToManyMeta {
             } else {
                 (format!("{owner}_pk"), format!("{target}_pk"))
             };
+            let sides = [
+                SideSql::new(&table, &target_column, &owner_column, self.symmetrical),
+                SideSql::new(&table, &owner_column, &target_column, self.symmetrical),
+            ];
             Names {
                 table,
                 owner_column,
                 target_column,
+                sides,
             }
         })
     }
@@ -280,21 +327,14 @@ impl Side {
         }
     }
 
+    fn sql(&self) -> &'static SideSql {
+        &self.relation.names().sides[usize::from(self.forward)]
+    }
+
     /// `SELECT <related pk> FROM junction WHERE <source pk> = ?` with the
     /// source pk bound `binds()` times: the related pks of one record.
-    pub(crate) fn related_pks_sql(&self) -> String {
-        let (from, to) = self.columns();
-        let table = quote_ident(self.table());
-        let (from, to) = (quote_ident(from), quote_ident(to));
-        if self.relation.symmetrical {
-            // Either column may hold the record; a pair with itself is
-            // one row and is listed once.
-            format!(
-                "SELECT {to} FROM {table} WHERE {from} = ? UNION SELECT {from} FROM {table} WHERE {to} = ?"
-            )
-        } else {
-            format!("SELECT {to} FROM {table} WHERE {from} = ?")
-        }
+    pub(crate) fn related_pks_sql(&self) -> &'static str {
+        &self.sql().related_pks
     }
 
     /// How many times the source pk is bound in [`Self::related_pks_sql`]
@@ -309,21 +349,9 @@ impl Side {
 
     /// `(SELECT COUNT(*) FROM junction WHERE <source pk> = ` + the caller's
     /// column + `)`, split around the column (`with_count`).
-    pub(crate) fn count_sql(&self) -> (String, Option<String>) {
-        let (from, to) = self.columns();
-        let table = quote_ident(self.table());
-        let (from, to) = (quote_ident(from), quote_ident(to));
-        if self.relation.symmetrical {
-            (
-                format!("(SELECT COUNT(*) FROM {table} WHERE {from} = "),
-                Some(format!(" OR {to} = ")),
-            )
-        } else {
-            (
-                format!("(SELECT COUNT(*) FROM {table} WHERE {from} = "),
-                None,
-            )
-        }
+    pub(crate) fn count_sql(&self) -> (&'static str, Option<&'static str>) {
+        let (open, or) = &self.sql().count;
+        (open, or.as_deref())
     }
 
     /// The related records of `parents` source pks (bound once, twice when
@@ -377,52 +405,36 @@ impl Side {
 
     /// Add the pairs (source, each related); pairs already there are kept.
     pub fn add(&self, session: &Session<'_>, source: i64, related: &[i64]) -> Result<()> {
-        let (from, to) = self.columns();
-        let sql = format!(
-            "INSERT OR IGNORE INTO {} ({}, {}) VALUES (?, ?)",
-            quote_ident(self.table()),
-            quote_ident(from),
-            quote_ident(to)
-        );
-        self.write(session, &sql, Operation::Insert, source, related)
+        self.write(
+            session,
+            &self.sql().insert,
+            Operation::Insert,
+            source,
+            related,
+        )
     }
 
     /// Remove the pairs (source, each related); missing pairs are no-ops.
     pub fn remove(&self, session: &Session<'_>, source: i64, related: &[i64]) -> Result<()> {
-        let (from, to) = self.columns();
-        let sql = format!(
-            "DELETE FROM {} WHERE {} = ? AND {} = ?",
-            quote_ident(self.table()),
-            quote_ident(from),
-            quote_ident(to)
-        );
-        self.write(session, &sql, Operation::Delete, source, related)
+        self.write(
+            session,
+            &self.sql().remove,
+            Operation::Delete,
+            source,
+            related,
+        )
     }
 
     /// Remove every pair of `source`.
     pub fn clear(&self, session: &Session<'_>, source: i64) -> Result<()> {
         session.begin_implicit()?;
-        let (from, to) = self.columns();
-        let sql = if self.relation.symmetrical {
-            format!(
-                "DELETE FROM {} WHERE {} = ?1 OR {} = ?1",
-                quote_ident(self.table()),
-                quote_ident(from),
-                quote_ident(to)
-            )
-        } else {
-            format!(
-                "DELETE FROM {} WHERE {} = ?1",
-                quote_ident(self.table()),
-                quote_ident(from)
-            )
-        };
+        let sql = &self.sql().clear;
         let mut stmt = session
             .conn
-            .prepare_cached(&sql)
-            .map_err(|e| sql_error(&sql, e))?;
+            .prepare_cached(sql)
+            .map_err(|e| sql_error(sql, e))?;
         stmt.raw_bind_parameter(1, source)
-            .map_err(|e| sql_error(&sql, e))?;
+            .map_err(|e| sql_error(sql, e))?;
         session.log_statement(&stmt);
         stmt.raw_execute()
             .map_err(|e| classify(Operation::Delete, self.table(), e))?;

@@ -119,12 +119,17 @@ pub trait SelectDb: LinkedDb {
     fn query<M: DbModel>(&self) -> Self::Query<'_, M>;
 }
 
-/// The query of the `C` records whose foreign-key column `column` holds
-/// `pk`: what a reverse accessor returns.
-pub fn reverse_query<C: DbModel, D: SelectDb>(db: &D, column: usize, pk: i64) -> D::Query<'_, C> {
+/// The query of the `C` records related to the record with pk `pk`
+/// through `via`: what reverse accessors, many-to-many managers and
+/// prefetched sets hand out for the full chain.
+pub fn related_query<C: DbModel, D: SelectDb>(
+    db: &D,
+    via: super::prefetch::Via,
+    pk: i64,
+) -> D::Query<'_, C> {
     let mut query = db.query::<C>();
     crate::query::QueryChain::spec_mut(&mut query)
         .conditions
-        .push(crate::query::Condition::equals(column, pk));
+        .push(via.condition(pk));
     query
 }

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::junction::{ManyToManyMeta, Side, SqlMetadata};
-use super::link::{AsyncRelationDb, Link, LinkedDb, SelectDb};
+use super::link::{related_query, AsyncRelationDb, Link, LinkedDb, SelectDb};
+use super::prefetch::Via;
 use crate::db::SqliterDB;
 use crate::error::{Error, Result};
 use crate::model::DbModel;
@@ -172,7 +173,7 @@ impl<T, D> ManyToManyOf<T, D> {
             return Ok(None);
         }
         let mut spec = QuerySpec::new(T::META);
-        scope(&mut spec, side, source);
+        spec.conditions.push(Condition::related(side, source));
         spec.order.push(Order {
             target: OrderTarget::Column(0),
             descending: false,
@@ -224,13 +225,14 @@ impl<T, D> ManyToManyOf<T, D> {
         T: DbModel,
         D: SelectDb,
     {
-        let mut query = db.query::<T>();
-        let spec = query.spec_mut();
         match self.bound_state() {
-            Ok(bound) => scope(spec, bound.side, bound.source),
-            Err(e) => spec.fail(e),
+            Ok(bound) => related_query::<T, D>(db, Via::Junction(bound.side), bound.source),
+            Err(e) => {
+                let mut query = db.query::<T>();
+                query.spec_mut().fail(e);
+                query
+            }
         }
-        query
     }
 
     /// [`query`](Self::query) with one filter: upstream's `filter`.
@@ -241,11 +243,6 @@ impl<T, D> ManyToManyOf<T, D> {
     {
         self.query(db).filter(filter)
     }
-}
-
-/// Limit `spec` to the records related to `source` through `side`.
-pub(crate) fn scope(spec: &mut QuerySpec, side: Side, source: i64) {
-    spec.conditions.push(Condition::related(side, source));
 }
 
 impl<T: DbModel> ManyToManyOf<T, SqliterDB> {

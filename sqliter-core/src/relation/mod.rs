@@ -11,7 +11,7 @@ pub(crate) mod prefetch;
 
 pub use foreign_key::{ForeignKey, ForeignKeyOf};
 pub use junction::{ManyToManyMeta, Side, SqlMetadata};
-pub use link::{reverse_query, AsyncRelationDb, Link, LinkedDb, RelationSlot, SelectDb};
+pub use link::{related_query, AsyncRelationDb, Link, LinkedDb, RelationSlot, SelectDb};
 pub use many_to_many::{ManyToMany, ManyToManyOf};
 pub use path::{PathFrom, RelationPath};
 pub use prefetch::{load_children, load_related, Prefetched, Related, ToManyRelation, Via};

@@ -328,11 +328,7 @@ impl<'a, C: DbModel> Prefetched<'a, C> {
     /// A real query on the relation, for what memory cannot answer
     /// (filters, order, aggregates).
     pub fn query<'db, D: SelectDb>(&self, db: &'db D) -> D::Query<'db, C> {
-        let mut query = db.query::<C>();
-        crate::query::QueryChain::spec_mut(&mut query)
-            .conditions
-            .push(self.via.condition(self.parent_pk));
-        query
+        super::link::related_query::<C, D>(db, self.via, self.parent_pk)
     }
 }
 
