@@ -109,15 +109,22 @@ impl AsyncSqliterDB {
         self.shared.call(f).await
     }
 
-    /// Open the connection (and its thread) if needed, and return the
-    /// underlying tokio-rusqlite connection for raw SQL.
-    pub async fn connect(&self) -> Result<tokio_rusqlite::Connection> {
-        self.shared.connection().await
+    /// Open the connection (and its thread) if needed, and return it for
+    /// raw SQL. A panic in a closure given to it is resumed in the calling
+    /// task and leaves the database working (see [`RawConnection`]).
+    pub async fn connect(&self) -> Result<crate::RawConnection> {
+        self.shared
+            .connection()
+            .await
+            .map(crate::RawConnection::new)
     }
 
     /// Close the connection after the statements already sent. Uncommitted
     /// work (`auto_commit = false`) is lost, as is an in-memory database;
     /// the next operation opens a new connection. Closing twice is fine.
+    /// Closed inside a scoped transaction, the transaction is rolled back
+    /// with the connection: the scope's `commit()` then reports it, and
+    /// `in_transaction()` is `false`.
     pub async fn close(&self) -> Result<()> {
         // Inside a scope of this task the gate is already ours.
         let _exclusive = match self.current_tx() {
@@ -125,6 +132,7 @@ impl AsyncSqliterDB {
             None => Some(self.shared.gate.write().await),
         };
         self.shared.tx_depth.store(0, Ordering::SeqCst);
+        self.shared.generation.fetch_add(1, Ordering::SeqCst);
         self.shared.settings.cache.reset();
         match self.shared.take() {
             Some(conn) => conn.close().await.map_err(|e| match e {
@@ -356,7 +364,7 @@ impl AsyncSqliterDB {
             Lookup::Hit(found) => Ok(found),
             Lookup::Miss(key) => {
                 let ttl = options.cache_ttl;
-                self.run(move |s| exec::answer(s, table, key, ttl, || engine::get(s, pk)))
+                self.run(move |s| engine::get_and_cache(s, pk, key, ttl))
                     .await
             }
         }

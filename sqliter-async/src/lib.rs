@@ -27,11 +27,13 @@
 
 mod builder;
 mod db;
+mod raw;
 mod transaction;
 mod worker;
 
 pub use builder::AsyncQueryBuilder;
 pub use db::AsyncSqliterDB;
+pub use raw::RawConnection;
 pub use transaction::AsyncTransaction;
 
 pub use sqliter_core::{

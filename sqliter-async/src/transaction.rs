@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use sqliter_core::Result;
+use sqliter_core::{Error, Result};
 use tokio::sync::OwnedRwLockWriteGuard;
 
 use crate::db::AsyncSqliterDB;
@@ -24,11 +24,19 @@ pub(crate) struct TxToken {
     pub owner: usize,
     pub level: u32,
     pub active: AtomicBool,
+    /// The connection generation the scope was begun on.
+    pub generation: u64,
 }
 
 impl TxToken {
     pub fn is_open_on(&self, shared: &Arc<Shared>) -> bool {
-        self.owner == owner_id(shared) && self.active.load(Ordering::SeqCst)
+        self.owner == owner_id(shared) && self.active.load(Ordering::SeqCst) && self.is_live(shared)
+    }
+
+    /// Whether the connection the scope began on is still the open one
+    /// (`close()` inside the scope ends it).
+    fn is_live(&self, shared: &Shared) -> bool {
+        shared.generation.load(Ordering::SeqCst) == self.generation
     }
 }
 
@@ -67,6 +75,7 @@ impl AsyncTransaction {
             owner: owner_id(&db.shared),
             level,
             active: AtomicBool::new(true),
+            generation: db.shared.generation.load(Ordering::SeqCst),
         });
         Ok(Self {
             db: db.with_token(Arc::clone(&token)),
@@ -88,6 +97,16 @@ impl AsyncTransaction {
     async fn finish(mut self, commit: bool) -> Result<()> {
         self.finished = true;
         self.token.active.store(false, Ordering::SeqCst);
+        if !self.token.is_live(&self.db.shared) {
+            // `close()` ran inside the scope: SQLite rolled the work back,
+            // and the depth was reset with the connection.
+            drop(self.gate.take());
+            return if commit {
+                Err(Error::closed_in_transaction())
+            } else {
+                Ok(())
+            };
+        }
         self.db.shared.tx_depth.fetch_sub(1, Ordering::SeqCst);
         let level = self.token.level;
         let result = self
@@ -124,6 +143,9 @@ impl Drop for AsyncTransaction {
             return;
         }
         self.token.active.store(false, Ordering::SeqCst);
+        if !self.token.is_live(&self.db.shared) {
+            return;
+        }
         self.db.shared.tx_depth.fetch_sub(1, Ordering::SeqCst);
         let shared = Arc::clone(&self.db.shared);
         let gate = self.gate.take();

@@ -21,6 +21,9 @@ pub(crate) struct Shared {
     pub gate: Arc<RwLock<()>>,
     /// Open scoped transactions (the `in_transaction` property).
     pub tx_depth: AtomicU32,
+    /// Bumped by `close`: scopes begun on an earlier connection died with
+    /// it and must not touch the new one.
+    pub generation: AtomicU64,
     /// Closures sent to the database thread (a diagnostic).
     pub round_trips: AtomicU64,
     /// What records' relation fields hold to reach this database.
@@ -48,6 +51,7 @@ impl Shared {
             opening: tokio::sync::Mutex::new(()),
             gate: Arc::new(RwLock::new(())),
             tx_depth: AtomicU32::new(0),
+            generation: AtomicU64::new(0),
             round_trips: AtomicU64::new(0),
         })
     }

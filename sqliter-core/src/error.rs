@@ -252,6 +252,19 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Committing a scoped transaction whose connection `close()` ended
+    /// (both doors report it alike).
+    #[doc(hidden)]
+    pub fn closed_in_transaction() -> Self {
+        Self::Transaction(
+            "the database was closed inside this transaction, which rolled it back; \
+             nothing was committed"
+                .into(),
+        )
+    }
+}
+
 struct DisplayPk(Option<i64>);
 
 impl fmt::Display for DisplayPk {

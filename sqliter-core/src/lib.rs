@@ -98,7 +98,7 @@ pub mod prelude {
 /// The engine's single-record and schema operations on a [`Session`], for
 /// the async door and other front ends.
 pub mod engine {
-    pub use crate::record::{bulk_insert, delete, get, insert, pk_key, update};
+    pub use crate::record::{bulk_insert, delete, get, get_and_cache, insert, pk_key, update};
     pub use crate::schema::{create_table, drop_all_tables, drop_table, table_names};
 }
 

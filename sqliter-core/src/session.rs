@@ -75,8 +75,14 @@ impl<'c> Session<'c> {
     }
 
     /// Run `f` atomically: a transaction of its own when none is open, a
-    /// savepoint inside an open one. Rolls back on error and on panic.
-    pub(crate) fn atomic<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    /// savepoint inside an open one. Rolls back on error and on panic. A
+    /// failing `BEGIN` or `COMMIT` is reported by `failed` (the operation's
+    /// own error kind), with SQLite's error as its source.
+    pub(crate) fn atomic<T>(
+        &self,
+        failed: impl Fn(&str, rusqlite::Error) -> crate::error::Error,
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
         let outermost = self.conn.is_autocommit();
         let (begin, commit, rollback) = if outermost {
             ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
@@ -87,7 +93,7 @@ impl<'c> Session<'c> {
                 "ROLLBACK TO sqliter_atomic; RELEASE sqliter_atomic",
             )
         };
-        self.execute_batch(begin).map_err(|e| sql_error(begin, e))?;
+        self.execute_batch(begin).map_err(|e| failed(begin, e))?;
         let guard = RollbackOnDrop {
             session: self,
             sql: Some(rollback),
@@ -98,7 +104,7 @@ impl<'c> Session<'c> {
             Ok(value) => {
                 if let Err(e) = self.execute_batch(commit) {
                     let _ = self.execute_batch(rollback);
-                    return Err(sql_error(commit, e));
+                    return Err(failed(commit, e));
                 }
                 Ok(value)
             }

@@ -83,7 +83,96 @@ door_tests!(
     aliases_must_be_non_empty_unique_and_not_shadow_fields,
     unknown_fields_and_targets_are_errors_naming_them,
     projection_answers_are_cached_and_invalidated,
+    count_distinct_star_is_refused_before_any_sql,
+    bulk_delete_on_a_projection_is_refused_and_touches_nothing,
+    bulk_update_on_a_projection_is_refused_and_touches_nothing,
+    trimmed_alias_is_the_alias,
 );
+
+async fn count_distinct_star_is_refused_before_any_sql<D: Door>() {
+    let db = db::<D>().await;
+    let err = db
+        .select::<Book>()
+        .annotate("n", Aggregate::count().distinct())
+        .fetch_dicts()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidProjection(ref m) if m.contains("DISTINCT with COUNT(*)")),
+        "{err:?}"
+    );
+    // DISTINCT over a field stays available.
+    let rows = db
+        .select::<Book>()
+        .annotate("authors", Aggregate::count_of("author_id").distinct())
+        .fetch_dicts()
+        .await
+        .unwrap();
+    assert_eq!(int(&rows[0], "authors"), Some(3));
+}
+
+/// Every way into projection mode, each refusing a bulk write.
+fn projections<D: Door>(db: &D) -> Vec<(&'static str, D::Query<'_, Book>)> {
+    vec![
+        ("group_by", db.select::<Book>().group_by(["author_id"])),
+        (
+            "annotate",
+            db.select::<Book>().annotate("n", Aggregate::count()),
+        ),
+        (
+            "having",
+            db.select::<Book>()
+                .group_by(["author_id"])
+                .annotate("n", Aggregate::count())
+                .having_by("n__gt", 100),
+        ),
+    ]
+}
+
+async fn bulk_delete_on_a_projection_is_refused_and_touches_nothing<D: Door>() {
+    let db = db::<D>().await;
+    for (how, query) in projections(&db) {
+        let err = query.filter_by("author_id", 1).delete().await.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidProjection(ref m) if m.contains("delete()")),
+            "{how}: {err:?}"
+        );
+        assert_eq!(db.select::<Book>().count().await.unwrap(), 6, "{how}");
+    }
+}
+
+async fn bulk_update_on_a_projection_is_refused_and_touches_nothing<D: Door>() {
+    let db = db::<D>().await;
+    for (how, query) in projections(&db) {
+        let err = query
+            .filter_by("author_id", 1)
+            .update([("title", "rewritten")])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidProjection(ref m) if m.contains("update()")),
+            "{how}: {err:?}"
+        );
+        let rewritten = db
+            .select::<Book>()
+            .filter_by("title", "rewritten")
+            .count()
+            .await
+            .unwrap();
+        assert_eq!(rewritten, 0, "{how}");
+    }
+}
+
+async fn trimmed_alias_is_the_alias<D: Door>() {
+    let db = db::<D>().await;
+    let rows = db
+        .select::<Book>()
+        .annotate(" n ", Aggregate::count())
+        .fetch_dicts()
+        .await
+        .unwrap();
+    assert_eq!(int(&rows[0], "n"), Some(6));
+}
 
 async fn group_by_with_count_and_avg<D: Door>() {
     let db = db::<D>().await;
@@ -375,6 +464,10 @@ async fn aliases_must_be_non_empty_unique_and_not_shadow_fields<D: Door>() {
             .annotate("n", Aggregate::max("price")),
         db.select::<Book>()
             .annotate("price", Aggregate::max("price")),
+        db.select::<Book>().annotate("  \t", Aggregate::count()),
+        db.select::<Book>()
+            .annotate("n", Aggregate::count())
+            .annotate(" n ", Aggregate::max("price")),
     ] {
         assert!(matches!(
             q.fetch_dicts().await,
@@ -385,6 +478,7 @@ async fn aliases_must_be_non_empty_unique_and_not_shadow_fields<D: Door>() {
 
 async fn unknown_fields_and_targets_are_errors_naming_them<D: Door>() {
     let db = db::<D>().await;
+    // Projection misuse is InvalidProjection, as upstream, naming the field.
     let err = db
         .select::<Book>()
         .group_by(["nope"])
@@ -392,7 +486,7 @@ async fn unknown_fields_and_targets_are_errors_naming_them<D: Door>() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::InvalidField { ref field, .. } if field == "nope"),
+        matches!(err, Error::InvalidProjection(ref m) if m.contains("'nope'")),
         "{err:?}"
     );
     let err = db
@@ -402,7 +496,7 @@ async fn unknown_fields_and_targets_are_errors_naming_them<D: Door>() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::InvalidField { ref field, .. } if field == "nope"),
+        matches!(err, Error::InvalidProjection(ref m) if m.contains("'nope'")),
         "{err:?}"
     );
     let err = db
@@ -413,7 +507,7 @@ async fn unknown_fields_and_targets_are_errors_naming_them<D: Door>() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::InvalidOrder { ref field, .. } if field == "ghost"),
+        matches!(err, Error::InvalidProjection(ref m) if m.contains("'ghost'")),
         "{err:?}"
     );
     let err = db

@@ -282,9 +282,11 @@ async fn closing_inside_a_transaction_does_not_deadlock() {
         Ok(())
     }))
     .await;
-    // The scope's COMMIT finds no open transaction on the new connection;
-    // what matters is that nothing hangs and the handle still works.
-    let _ = result;
+    // The close rolled the scope back: its commit says so.
+    assert!(
+        matches!(result, Err(Error::Transaction(ref m)) if m.contains("closed inside")),
+        "{result:?}"
+    );
     within(async {
         db.create_table::<Note>().await.unwrap();
         db.insert(note("after")).await.unwrap();
@@ -563,4 +565,61 @@ fn the_handle_is_clone_send_sync_and_its_futures_are_send() {
     spawnable(db.get::<Note>(1));
     spawnable(db.select::<Note>().fetch_all());
     spawnable(db.transaction(|tx| async move { tx.insert(note("y")).await.map(drop) }));
+}
+
+#[tokio::test]
+async fn after_close_inside_a_transaction_the_state_is_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db").to_string_lossy().into_owned();
+    let db = AsyncSqliterDB::new(DbOptions::file(path)).unwrap();
+    db.create_table::<Note>().await.unwrap();
+    let tx = db.begin().await.unwrap();
+    tx.db().insert(note("lost")).await.unwrap();
+    let inner = tx.db().begin().await.unwrap();
+    within(tx.db().close()).await.unwrap();
+    assert!(!db.in_transaction(), "close ends every open scope");
+    assert!(matches!(inner.commit().await, Err(Error::Transaction(_))));
+    assert!(matches!(tx.commit().await, Err(Error::Transaction(_))));
+    assert!(!db.in_transaction(), "no wrapped depth counter");
+    assert!(!db.is_connected(), "the scope's end does not reopen");
+    // Statements of other tasks no longer wait for the dead scope.
+    within(db.insert(note("after"))).await.unwrap();
+    assert_eq!(
+        texts(&db).await,
+        ["after"],
+        "the scope's work was rolled back"
+    );
+    let tx = db.begin().await.unwrap();
+    assert!(db.in_transaction());
+    tx.rollback().await.unwrap();
+    assert!(!db.in_transaction());
+}
+
+#[tokio::test]
+async fn a_panic_in_a_raw_closure_is_resumed_in_the_caller_and_the_database_survives() {
+    let db = memory().await;
+    db.insert(note("kept")).await.unwrap();
+    let conn = db.connect().await.unwrap();
+    let panicked = tokio::spawn(async move {
+        conn.call(|_| -> Result<(), rusqlite::Error> { panic!("raw closure exploded") })
+            .await
+    })
+    .await
+    .unwrap_err();
+    let payload = panicked.into_panic();
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"raw closure exploded")
+    );
+    // The same thread and connection: the in-memory data is still there.
+    db.insert(note("after")).await.unwrap();
+    assert_eq!(texts(&db).await, ["kept", "after"]);
+    let one: i64 = db
+        .connect()
+        .await
+        .unwrap()
+        .call(|c| c.query_row("SELECT 1", [], |r| r.get(0)))
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
 }

@@ -49,6 +49,7 @@ fn now() -> i64 {
 }
 
 door_tests!(
+    a_failing_begin_in_bulk_insert_is_record_insertion,
     insert_sets_pk_and_equal_timestamps,
     insert_keeps_an_explicit_pk_and_continues_after_it,
     insert_replaces_caller_timestamps_unless_overridden,
@@ -363,4 +364,22 @@ fn bulk_insert_inside_a_transaction_rolls_back_with_it() {
         sqliter_tests::query_int(&db, "SELECT count(*) FROM authors"),
         0
     );
+}
+
+async fn a_failing_begin_in_bulk_insert_is_record_insertion<D: Door>() {
+    let db = db::<D>().await;
+    // A read-only connection refuses `BEGIN IMMEDIATE` itself.
+    db.raw("PRAGMA query_only = 1").await;
+    let mut authors = vec![author("ann"), author("bob")];
+    let err = db.bulk_insert(&mut authors).await.unwrap_err();
+    assert!(
+        matches!(err, Error::RecordInsertion { ref table, .. } if table == "authors"),
+        "{err:?}"
+    );
+    let source = std::error::Error::source(&err).map(ToString::to_string);
+    assert!(
+        source.as_deref().is_some_and(|s| s.contains("readonly")),
+        "SQLite's reason kept as the source: {source:?}"
+    );
+    assert_eq!(authors[0].pk, 0, "records untouched");
 }

@@ -68,6 +68,7 @@ async fn db_with_books<D: Door>() -> D {
 }
 
 door_tests!(
+    a_failing_begin_in_create_table_is_table_creation,
     create_table_ddl_is_shaped_as_upstream,
     indexes_are_named_and_ordered_as_upstream,
     create_table_twice_is_harmless_by_default,
@@ -268,4 +269,14 @@ async fn reset_drops_tables_that_reference_each_other<D: Door>() {
     assert!(db.table_names().await.unwrap().is_empty());
     // Enforcement is back on after the reset.
     assert_eq!(db.query_int("PRAGMA foreign_keys").await, 1);
+}
+
+async fn a_failing_begin_in_create_table_is_table_creation<D: Door>() {
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    db.raw("PRAGMA query_only = 1").await;
+    let err = db.create_table::<Author>().await.unwrap_err();
+    assert!(
+        matches!(err, Error::TableCreation { ref table, .. } if table == "authors"),
+        "{err:?}"
+    );
 }

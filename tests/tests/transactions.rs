@@ -211,3 +211,38 @@ fn commit_inside_a_scoped_transaction_is_refused() {
     let _tx = db.begin().unwrap();
     assert!(matches!(db.commit(), Err(Error::Transaction(_))));
 }
+
+#[test]
+fn after_close_inside_a_transaction_the_state_is_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, path) = file_db(&dir, true);
+    let tx = db.begin().unwrap();
+    db.insert(note("lost")).unwrap();
+    let inner = db.begin().unwrap();
+    db.close().unwrap();
+    assert!(!db.in_transaction(), "close ends every open scope");
+    assert!(
+        matches!(inner.commit(), Err(Error::Transaction(ref m)) if m.contains("closed inside"))
+    );
+    assert!(matches!(tx.commit(), Err(Error::Transaction(ref m)) if m.contains("closed inside")));
+    assert!(!db.in_transaction());
+    assert!(!db.is_connected(), "the scope's end does not reopen");
+    db.insert(note("after")).unwrap();
+    assert_eq!(texts(&db), ["after"], "the scope's work was rolled back");
+    assert_eq!(count_from_another_connection(&path), 1);
+    let tx = db.begin().unwrap();
+    assert!(db.in_transaction());
+    tx.commit().unwrap();
+    assert!(!db.in_transaction());
+}
+
+#[test]
+fn closing_inside_a_closure_transaction_reports_the_lost_commit() {
+    let db = db();
+    let result: Result<(), Error> = db.transaction(|db| {
+        db.insert(note("lost"))?;
+        db.close()
+    });
+    assert!(matches!(result, Err(Error::Transaction(_))), "{result:?}");
+    assert!(!db.in_transaction());
+}

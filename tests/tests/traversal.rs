@@ -341,6 +341,28 @@ async fn following_a_field_that_is_not_a_foreign_key_is_an_error<D: Door>() {
         matches!(err, Error::InvalidFilter { ref field, ref reason } if field == "nope" && reason.contains("Author")),
         "{err:?}"
     );
+    // A first segment that is no field at all names a relation that does
+    // not exist, as select_related reports it.
+    let err = db
+        .select::<Book>()
+        .filter_by("nonexistent__name", "x")
+        .fetch_all()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidRelationship { ref path, ref reason } if path == "nonexistent__name" && reason.contains("'nonexistent'")),
+        "{err:?}"
+    );
+    let err = db
+        .select::<Book>()
+        .filter_by("author_id__ghost__name__startswith", "x")
+        .fetch_all()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidRelationship { ref reason, .. } if reason.contains("'ghost'") && reason.contains("Author")),
+        "{err:?}"
+    );
     let err = db
         .select::<Book>()
         .filter_by("author_id__name__regex", "x")

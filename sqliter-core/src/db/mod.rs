@@ -71,6 +71,9 @@ pub(crate) struct Inner {
 pub(crate) struct State {
     conn: RefCell<Option<Connection>>,
     tx_depth: Cell<u32>,
+    /// Bumped by `close`: a scoped transaction begun on an earlier
+    /// connection died with it and must not touch the new one.
+    generation: Cell<u64>,
 }
 
 impl SqliterDB {
@@ -91,6 +94,7 @@ impl SqliterDB {
                 state: ReentrantMutex::new(State {
                     conn: RefCell::new(Some(conn)),
                     tx_depth: Cell::new(0),
+                    generation: Cell::new(0),
                 }),
                 link: crate::relation::Link::new(weak.clone()),
             }),
@@ -170,6 +174,9 @@ impl SqliterDB {
 
     /// Close the connection. Uncommitted work (`auto_commit = false`) is
     /// lost; an in-memory database loses everything. Closing twice is fine.
+    /// Closed inside a scoped transaction, the transaction is rolled back
+    /// with the connection: the scope's `commit()` then reports it, and
+    /// [`in_transaction`](Self::in_transaction) is `false`.
     pub fn close(&self) -> Result<()> {
         let state = self.inner.state.lock();
         let conn = state
@@ -178,6 +185,7 @@ impl SqliterDB {
             .map_err(|_| Error::Transaction("the connection is in use".into()))?
             .take();
         state.tx_depth.set(0);
+        state.generation.set(state.generation.get() + 1);
         self.inner.settings.cache.reset();
         match conn {
             Some(conn) => conn
@@ -321,7 +329,8 @@ impl SqliterDB {
     }
 
     /// The record with primary key `pk`, or `None` (through the cache when
-    /// it is on; `None` answers are cached too).
+    /// it is on; a `None` answer is cached only with an explicit
+    /// [`GetOptions::cache_ttl`], as upstream).
     pub fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>> {
         self.get_with(pk, GetOptions::default())
     }
@@ -335,9 +344,9 @@ impl SqliterDB {
             record::pk_key(&self.inner.settings, pk, options),
         ) {
             Lookup::Hit(found) => Ok(found),
-            Lookup::Miss(key) => self.with_session(|s| {
-                exec::answer(s, table, key, options.cache_ttl, || record::get(s, pk))
-            }),
+            Lookup::Miss(key) => {
+                self.with_session(|s| record::get_and_cache(s, pk, key, options.cache_ttl))
+            }
         }
     }
 

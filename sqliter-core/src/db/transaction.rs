@@ -18,6 +18,8 @@ pub struct Transaction<'db> {
     state: ReentrantMutexGuard<'db, State>,
     /// 1 for the outermost transaction, 2+ for savepoints.
     level: u32,
+    /// The connection generation it was begun on.
+    generation: u64,
     open: bool,
 }
 
@@ -27,15 +29,26 @@ impl<'db> Transaction<'db> {
         let level = state.tx_depth.get() + 1;
         db.with_session(|session| session.begin_transaction(level))?;
         state.tx_depth.set(level);
+        let generation = state.generation.get();
         Ok(Self {
             db,
             state,
             level,
+            generation,
             open: true,
         })
     }
 
     fn finish(&mut self, commit: bool) -> Result<()> {
+        if self.state.generation.get() != self.generation {
+            // `close()` ran inside the scope: SQLite rolled the work back.
+            self.open = false;
+            return if commit {
+                Err(Error::closed_in_transaction())
+            } else {
+                Ok(())
+            };
+        }
         if self.state.tx_depth.get() != self.level {
             return Err(Error::Transaction(
                 "an inner transaction is still open; finish it first".into(),

@@ -187,7 +187,27 @@ impl Aggregation {
     }
 }
 
-/// Check an `annotate` call against the model and the earlier aliases.
+/// Check an `annotate` call: [`annotation`]'s rules, and no
+/// `COUNT(DISTINCT *)` (not SQL; `with_count` counts distinct records its
+/// own way).
+pub(crate) fn user_annotation(
+    table: &TableMeta,
+    aggregation: &Aggregation,
+    alias: &str,
+    agg: Aggregate,
+) -> Result<Annotation> {
+    if agg.func == AggregateFunc::Count && agg.field.is_none() && agg.distinct {
+        return Err(Error::InvalidProjection(format!(
+            "aggregate alias '{}' uses DISTINCT with COUNT(*), which is not supported; \
+             count the distinct values of a field with Aggregate::count_of(\"field\").distinct()",
+            alias.trim()
+        )));
+    }
+    annotation(table, aggregation, alias, agg)
+}
+
+/// Check an aggregate alias against the model and the earlier aliases; the
+/// alias is kept trimmed, so `" n "` and `"n"` are the same alias.
 pub(crate) fn annotation(
     table: &TableMeta,
     aggregation: &Aggregation,
@@ -195,8 +215,11 @@ pub(crate) fn annotation(
     agg: Aggregate,
 ) -> Result<Annotation> {
     let invalid = |why: String| Error::InvalidProjection(why);
+    let alias = alias.trim();
     if alias.is_empty() {
-        return Err(invalid("an annotation alias must not be empty".into()));
+        return Err(invalid(
+            "an aggregate alias must not be empty or whitespace".into(),
+        ));
     }
     if table.column_index(alias).is_some() {
         return Err(invalid(format!(
@@ -211,10 +234,10 @@ pub(crate) fn annotation(
         Some(field) => match table.column_index(&field) {
             Some(column) => Some(column),
             None => {
-                return Err(Error::InvalidField {
-                    model: table.model_name.to_owned(),
-                    field,
-                })
+                return Err(invalid(format!(
+                    "aggregate field '{field}' of alias '{alias}' is not a field of model {}",
+                    table.model_name
+                )))
             }
         },
         None => None,

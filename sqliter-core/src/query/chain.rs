@@ -163,7 +163,11 @@ pub trait QueryChain: Sized {
                     .get_or_insert_with(Default::default)
                     .group_by
                     .push(column),
-                None => spec.fail(unknown_field(spec, field.as_ref())),
+                None => spec.fail(Error::InvalidProjection(format!(
+                    "cannot group by unknown field '{}' on model {}",
+                    field.as_ref(),
+                    spec.table.model_name
+                ))),
             }
         }
         self
@@ -191,7 +195,7 @@ pub trait QueryChain: Sized {
     fn annotate(mut self, alias: &str, aggregate: Aggregate) -> Self {
         let spec = self.spec_mut();
         let aggregation = spec.aggregation.get_or_insert_with(Default::default);
-        match super::aggregate::annotation(spec.table, aggregation, alias, aggregate) {
+        match super::aggregate::user_annotation(spec.table, aggregation, alias, aggregate) {
             Ok(a) => aggregation.annotations.push(a),
             Err(e) => spec.fail(e),
         }

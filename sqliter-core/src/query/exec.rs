@@ -59,15 +59,21 @@ pub fn check(spec: &QuerySpec, terminal: Terminal) -> Result<()> {
     }
     for order in &spec.order {
         if let OrderTarget::Name(name) = &order.target {
-            let known = spec
-                .aggregation
-                .as_ref()
-                .is_some_and(|a| a.resolve(spec.table, name).is_some());
-            if !known {
-                return Err(Error::InvalidOrder {
-                    model: spec.table.model_name.to_owned(),
-                    field: name.clone(),
-                });
+            match &spec.aggregation {
+                Some(a) if a.resolve(spec.table, name).is_some() => {}
+                Some(_) => {
+                    return Err(Error::InvalidProjection(format!(
+                        "ORDER BY field '{name}' is invalid for a projection query: \
+                         it is neither a field of {} nor an aggregate alias",
+                        spec.table.model_name
+                    )))
+                }
+                None => {
+                    return Err(Error::InvalidOrder {
+                        model: spec.table.model_name.to_owned(),
+                        field: name.clone(),
+                    })
+                }
             }
         }
     }
@@ -348,9 +354,27 @@ pub fn exists(session: &Session<'_>, spec: &QuerySpec) -> Result<bool> {
     scalar(session, spec, Mode::Exists).map(|n| n != 0)
 }
 
+/// Refuse a bulk write the query cannot express without changing what it
+/// touches: a projection (`group_by`, `annotate`, `having`, `with_count`)
+/// describes groups, not rows, so deleting or updating "its" rows would hit
+/// every row the filters match (upstream refuses it too).
+fn check_bulk_write(spec: &QuerySpec, method: &str) -> Result<()> {
+    if let Some(error) = &spec.error {
+        return Err(error.clone());
+    }
+    if spec.aggregation.is_some() {
+        return Err(Error::InvalidProjection(format!(
+            "{method}() is unavailable for projection queries (group_by, annotate, \
+             having, with_count); remove them to {method} the rows the filters match"
+        )));
+    }
+    Ok(())
+}
+
 /// Delete the rows the filters match (order, limit and offset do not
-/// apply, as upstream); returns how many.
+/// apply, as upstream); returns how many. Refused on projection queries.
 pub fn delete(session: &Session<'_>, spec: &QuerySpec) -> Result<u64> {
+    check_bulk_write(spec, "delete")?;
     let table = spec.table.table_name;
     session.begin_implicit()?;
     let mut stmt = statement(session, spec, Mode::Delete, &[], Operation::Delete)?;
@@ -421,12 +445,14 @@ pub(crate) fn resolve_assignments(
 }
 
 /// Set fields on every row the filters match and bump `updated_at`;
-/// returns how many rows changed. No values: nothing runs.
+/// returns how many rows changed. No values: nothing runs. Refused on
+/// projection queries.
 pub fn update(
     session: &Session<'_>,
     spec: &QuerySpec,
     assignments: Vec<Assignment>,
 ) -> Result<u64> {
+    check_bulk_write(spec, "update")?;
     let table = spec.table.table_name;
     let mut values = resolve_assignments(spec, assignments)?;
     if values.is_empty() {

@@ -345,9 +345,15 @@ fn follow(
     let (mut on, mut table) = (0, meta);
     for (i, hop) in hops.iter().enumerate() {
         let step = super::spec::Join::follow(joins, on, table, hop).map_err(|bad| match bad {
-            BadHop::NoField => {
-                invalid_filter(*hop, format!("no such field on model {}", table.model_name))
-            }
+            // `nonexistent__name`: a relation that does not exist (what
+            // select_related reports for the same path).
+            BadHop::NoField => Error::InvalidRelationship {
+                path: key.to_owned(),
+                reason: format!(
+                    "'{hop}' is not a field of model {} to follow",
+                    table.model_name
+                ),
+            },
             // `name__regex`: a misspelt operator, or a traversal through a
             // field that is not a foreign key.
             BadHop::NotAKey => {

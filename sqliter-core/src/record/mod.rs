@@ -139,7 +139,9 @@ pub fn bulk_insert<M: DbModel>(
     }
     session.begin_implicit()?;
     let now = unix_now();
-    let assigned = session.atomic(|| {
+    let table = M::META.table_name;
+    let failed = |_: &str, e| classify(Operation::Insert, table, e);
+    let assigned = session.atomic(failed, || {
         let mut inserter = Inserter::new(session);
         records
             .iter()
@@ -178,6 +180,20 @@ pub fn get<M: DbModel>(session: &Session<'_>, pk: i64) -> Result<Option<M>> {
         }
         None => Ok(None),
     }
+}
+
+/// `get(pk)` on a cache miss: read the row and keep the answer under `key`.
+/// A miss (`None`) is kept only when the caller gave a TTL (as upstream):
+/// a row another connection inserts later must not stay invisible.
+pub fn get_and_cache<M: DbModel>(
+    session: &Session<'_>,
+    pk: i64,
+    key: Option<crate::cache::CacheKey>,
+    ttl: Option<std::time::Duration>,
+) -> Result<Option<M>> {
+    let found = get::<M>(session, pk)?;
+    let key = key.filter(|_| found.is_some() || ttl.is_some());
+    crate::query::exec::answer(session, M::META.table_name, key, ttl, || Ok(found))
 }
 
 /// Write every data column of `record` and bump its `updated_at`.

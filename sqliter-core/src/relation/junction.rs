@@ -445,7 +445,7 @@ impl Side {
     /// Replace the pairs of `source` by (source, each related), atomically.
     pub fn set(&self, session: &Session<'_>, source: i64, related: &[i64]) -> Result<()> {
         session.begin_implicit()?;
-        session.atomic(|| {
+        session.atomic(sql_error, || {
             self.clear(session, source)?;
             self.add(session, source, related)
         })
@@ -464,7 +464,7 @@ impl Side {
             return Ok(());
         }
         session.begin_implicit()?;
-        session.atomic(|| {
+        session.atomic(sql_error, || {
             let mut stmt = session
                 .conn
                 .prepare_cached(sql)

@@ -79,31 +79,34 @@ pub fn create_table(
         table: table.to_owned(),
         source: source.into(),
     };
-    session.atomic(|| {
-        if options.force {
+    session.atomic(
+        |_, e| creation_err(e),
+        || {
+            if options.force {
+                session
+                    .execute_batch(&format!("DROP TABLE IF EXISTS {}", quote_ident(table)))
+                    .map_err(creation_err)?;
+            }
             session
-                .execute_batch(&format!("DROP TABLE IF EXISTS {}", quote_ident(table)))
+                .execute_batch(&create_table_sql(meta, options.exists_ok))
                 .map_err(creation_err)?;
-        }
-        session
-            .execute_batch(&create_table_sql(meta, options.exists_ok))
-            .map_err(creation_err)?;
-        for sql in index_sqls(meta) {
-            session
-                .execute_batch(&sql)
-                .map_err(|e| sql_error(&sql, e))?;
-        }
-        // Junction tables of the model's many-to-many fields: always `IF
-        // NOT EXISTS`, so creating the model twice is harmless.
-        for relation in meta.many_to_many {
-            for sql in relation.create_sqls() {
+            for sql in index_sqls(meta) {
                 session
                     .execute_batch(&sql)
                     .map_err(|e| sql_error(&sql, e))?;
             }
-        }
-        Ok(())
-    })?;
+            // Junction tables of the model's many-to-many fields: always `IF
+            // NOT EXISTS`, so creating the model twice is harmless.
+            for relation in meta.many_to_many {
+                for sql in relation.create_sqls() {
+                    session
+                        .execute_batch(&sql)
+                        .map_err(|e| sql_error(&sql, e))?;
+                }
+            }
+            Ok(())
+        },
+    )?;
     // A new table may add foreign keys; `force` also emptied the table.
     session.schema_changed(options.force.then_some(table));
     Ok(())
@@ -130,7 +133,7 @@ pub fn drop_all_tables(session: &Session<'_>) -> Result<usize> {
     session
         .execute_batch("PRAGMA foreign_keys = OFF")
         .map_err(|e| sql_error("PRAGMA foreign_keys = OFF", e))?;
-    let dropped = session.atomic(|| {
+    let dropped = session.atomic(sql_error, || {
         for name in &names {
             drop_table(session, name)?;
         }
