@@ -289,6 +289,10 @@ pub enum ValueError {
     /// A date or time outside the range that unix seconds can hold.
     #[error("date/time out of range")]
     DateOutOfRange,
+    /// A NaN or an infinity inside a value stored as JSON: JSON has no such
+    /// number (serde_json would write `null`, which would not read back).
+    #[error("{0} inside a JSON value cannot be stored: JSON has no such number")]
+    NonFiniteInJson(String),
     /// serde_json refused the value.
     #[error("JSON serialization failed: {0}")]
     Json(String),

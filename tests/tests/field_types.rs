@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqliter_core::{DbModel, DecodeError, Error, ValueError};
-use sqliter_tests::{door_tests, Door};
+use sqliter_tests::{door_tests, Door, Terminals};
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct Address {
@@ -111,7 +111,112 @@ door_tests!(
     null_in_a_not_null_field_is_a_decode_error,
     odd_bool_and_bad_json_are_decode_errors,
     invalid_date_value_is_a_decode_error,
+    non_finite_floats_inside_json_are_refused_at_write_time,
+    refused_json_values_leave_the_table_readable,
 );
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+struct Sensor {
+    name: String,
+    readings: Vec<Option<f64>>,
+}
+
+#[derive(DbModel, Debug, Clone, PartialEq, Default)]
+struct Series {
+    pk: i64,
+    points: Vec<f64>,
+    pair: (f32, String),
+    #[sqliter(json)]
+    sensor: Sensor,
+    maybe: Option<Vec<f64>>,
+}
+
+fn series() -> Series {
+    Series {
+        points: vec![1.5, -0.25],
+        pair: (0.5, "x".into()),
+        sensor: Sensor {
+            name: "t".into(),
+            readings: vec![Some(20.5), None],
+        },
+        maybe: Some(vec![3.0]),
+        ..Default::default()
+    }
+}
+
+/// Every way a non-finite float can hide inside a JSON field.
+fn poisoned() -> Vec<(&'static str, Series)> {
+    let mut cases = Vec::new();
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let mut s = series();
+        s.points.push(bad);
+        cases.push(("points", s));
+        let mut s = series();
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            s.pair.0 = bad as f32;
+        }
+        cases.push(("pair", s));
+        let mut s = series();
+        s.sensor.readings.push(Some(bad));
+        cases.push(("sensor", s));
+        let mut s = series();
+        s.maybe = Some(vec![bad]);
+        cases.push(("maybe", s));
+    }
+    cases
+}
+
+fn is_non_finite_refusal(err: &Error, field: &str) -> bool {
+    matches!(err, Error::InvalidValue { table, field: f, reason: ValueError::NonFiniteInJson(_) }
+        if table == "series" && f == field)
+}
+
+async fn non_finite_floats_inside_json_are_refused_at_write_time<D: Door>() {
+    let db = D::memory_with::<Series>().await;
+    let stored = db.insert(series()).await.unwrap();
+    for (field, record) in poisoned() {
+        let err = db.insert(record.clone()).await.unwrap_err();
+        assert!(
+            is_non_finite_refusal(&err, field),
+            "insert {field}: {err:?}"
+        );
+        let err = db
+            .bulk_insert(&mut [series(), record.clone()])
+            .await
+            .unwrap_err();
+        assert!(is_non_finite_refusal(&err, field), "bulk {field}: {err:?}");
+        let mut changed = Series {
+            pk: stored.pk,
+            ..record
+        };
+        let err = db.update(&mut changed).await.unwrap_err();
+        assert!(
+            is_non_finite_refusal(&err, field),
+            "update {field}: {err:?}"
+        );
+    }
+    let err = db
+        .select::<Series>()
+        .update([Series::points().set(vec![f64::NAN])])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidUpdate(ref m) if m.contains("points")),
+        "{err:?}"
+    );
+    assert_eq!(db.get::<Series>(stored.pk).await.unwrap(), Some(stored));
+}
+
+async fn refused_json_values_leave_the_table_readable<D: Door>() {
+    let db = D::memory_with::<Series>().await;
+    for (_, record) in poisoned() {
+        let _ = db.insert(record).await;
+    }
+    db.insert(series()).await.unwrap();
+    let all = db.select::<Series>().fetch_all().await.unwrap();
+    assert_eq!(all.len(), 1, "nothing poisoned was stored");
+}
 
 async fn every_field_type_round_trips<D: Door>() {
     let db = db::<D>().await;

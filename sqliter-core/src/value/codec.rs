@@ -83,6 +83,7 @@ pub struct Json;
 pub struct NullableJson;
 
 fn to_json<T: Serialize>(value: &T) -> Result<ToSqlOutput<'static>, ValueError> {
+    super::finite::check(value).map_err(ValueError::NonFiniteInJson)?;
     serde_json::to_string(value)
         .map(|s| ToSqlOutput::Owned(RawValue::Text(s)))
         .map_err(|e| ValueError::Json(e.to_string()))

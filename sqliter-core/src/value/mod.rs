@@ -6,6 +6,7 @@
 
 mod codec;
 mod field;
+mod finite;
 #[cfg(feature = "chrono")]
 mod time;
 
