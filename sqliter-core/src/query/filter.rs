@@ -8,7 +8,7 @@ use super::param::Param;
 use super::spec::BadHop;
 use crate::error::{Error, ValueError};
 use crate::model::{DbModel, TableMeta};
-use crate::value::{FieldCodec, Value};
+use crate::value::{FieldCodec, SqlType, Value};
 
 /// A comparison operator, named as upstream's lookup suffixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -324,12 +324,88 @@ pub(crate) fn parse_lookup(
             format!("no such field on model {}", table.model_name),
         )
     })?;
+    let operand = parse_operand(field, op, param)?;
+    check_lookup_value(table, column, op, &operand)?;
     Ok(Condition {
         on,
         column,
         op,
-        operand: parse_operand(field, op, param)?,
+        operand,
     })
+}
+
+/// Check a string lookup's value against the column, as bulk updates check
+/// theirs: a value of another kind (`"abc"` for an integer, `5` for a text)
+/// is an error, not a filter that silently matches nothing (or, through
+/// SQLite's affinity, something else). Ordering comparisons accept any
+/// number on a numeric column; `eq`, `ne`, `in` and `not_in` need a value
+/// the field can hold. `None` is allowed for `ne` and on nullable columns.
+fn check_lookup_value(
+    table: &TableMeta,
+    column: usize,
+    op: Op,
+    operand: &Operand,
+) -> Result<(), Error> {
+    let meta = &table.columns[column];
+    let check = |value: &Value| -> Result<(), String> {
+        if matches!(value, Value::Null) {
+            return if meta.nullable || op == Op::Ne {
+                Ok(())
+            } else {
+                Err("None never matches a field that is not nullable (use '__isnull')".into())
+            };
+        }
+        let numeric = matches!(value, Value::Integer(_) | Value::Real(_));
+        let kind_fits = match meta.sql_type {
+            SqlType::Integer | SqlType::Real => numeric,
+            SqlType::Text => matches!(value, Value::Text(_)),
+            SqlType::Blob => matches!(value, Value::Blob(_)),
+        };
+        if !kind_fits {
+            return Err(format!(
+                "the field stores {}, not {}",
+                meta.sql_type.keyword(),
+                value.storage_class()
+            ));
+        }
+        let exact = matches!(op, Op::Eq | Op::Ne | Op::In | Op::NotIn);
+        if exact {
+            // SQLite compares 3.0 and 3 as equal numbers.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+            let as_stored = match value {
+                Value::Real(f)
+                    if meta.sql_type == SqlType::Integer
+                        && f.fract() == 0.0
+                        && f.abs() < i64::MAX as f64 =>
+                {
+                    Value::Integer(*f as i64)
+                }
+                other => other.clone(),
+            };
+            (meta.check)(as_stored.as_ref())
+                .map_err(|reason| format!("the field can never hold {value}: {reason}"))?;
+        }
+        Ok(())
+    };
+    let values: &[Value] = match operand {
+        Operand::One(value) if !op.is_text() => std::slice::from_ref(value),
+        Operand::List(items) => items,
+        _ => &[],
+    };
+    for value in values {
+        check(value).map_err(|reason| {
+            invalid_filter(
+                meta.field,
+                format!(
+                    "invalid value for '__{}' on {}.{}: {reason}",
+                    op.suffix(),
+                    table.model_name,
+                    meta.field
+                ),
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Follow the foreign keys `hops` from `meta`, joining each table (reusing
