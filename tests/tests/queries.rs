@@ -91,6 +91,8 @@ async fn by<D: Door>(db: &D, key: &str, value: impl Into<sqliter_core::Param>) -
 }
 
 door_tests!(
+    a_nul_byte_is_an_ordinary_byte_in_every_text_operator,
+    case_insensitive_operators_use_full_unicode_case_folding,
     lookup_values_are_checked_against_the_column_type,
     eq_is_the_default_and_none_means_is_null,
     ne_excludes_nulls_and_ne_none_means_is_not_null,
@@ -1085,4 +1087,97 @@ async fn two_models_on_one_table_each_get_their_own_sql<D: Door>() {
         .unwrap();
     assert_eq!(narrow_first.map(|n| n.name), Some("a".into()));
     assert_eq!(wide_first.and_then(|w| w.extra), Some(7));
+}
+
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+struct Word {
+    pk: i64,
+    text: String,
+}
+
+async fn words<D: Door>(texts: &[&str]) -> D {
+    let db = D::memory_with::<Word>().await;
+    for text in texts {
+        db.insert(Word {
+            text: (*text).to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    db
+}
+
+async fn matching<D: Door>(db: &D, filter: sqliter_core::Filter<Word>) -> Vec<String> {
+    let rows = db
+        .select::<Word>()
+        .filter(filter)
+        .fetch_all()
+        .await
+        .unwrap();
+    rows.into_iter().map(|w| w.text).collect()
+}
+
+async fn matching_lookup<D: Door>(db: &D, key: &str, value: &str) -> Vec<String> {
+    let rows = db
+        .select::<Word>()
+        .filter_by(key, value)
+        .fetch_all()
+        .await
+        .unwrap();
+    rows.into_iter().map(|w| w.text).collect()
+}
+
+async fn a_nul_byte_is_an_ordinary_byte_in_every_text_operator<D: Door>() {
+    let db: D = words(&["plain", "nul\0byte", "byte"]).await;
+    let nul = ["nul\0byte"];
+    assert_eq!(matching(&db, Word::text().contains("\0")).await, nul);
+    assert_eq!(matching(&db, Word::text().endswith("\0byte")).await, nul);
+    assert_eq!(matching(&db, Word::text().startswith("nul\0")).await, nul);
+    assert_eq!(matching(&db, Word::text().icontains("\0B")).await, nul);
+    assert_eq!(matching(&db, Word::text().iendswith("L\0BYTE")).await, nul);
+    assert_eq!(matching(&db, Word::text().istartswith("NUL\0")).await, nul);
+    assert_eq!(matching(&db, Word::text().iexact("NUL\0BYTE")).await, nul);
+    assert_eq!(matching(&db, Word::text().like("%\0%")).await, nul);
+    // Text after a stored NUL is seen.
+    assert_eq!(
+        matching(&db, Word::text().icontains("B")).await,
+        ["nul\0byte", "byte"]
+    );
+    assert_eq!(
+        matching(&db, Word::text().like("%te")).await,
+        ["nul\0byte", "byte"]
+    );
+    // String lookups build the same conditions.
+    assert_eq!(matching_lookup(&db, "text__contains", "\0").await, nul);
+    assert_eq!(matching_lookup(&db, "text__icontains", "\0B").await, nul);
+    assert!(matching_lookup(&db, "text__startswith", "plain\0")
+        .await
+        .is_empty());
+}
+
+async fn case_insensitive_operators_use_full_unicode_case_folding<D: Door>() {
+    let db: D = words(&["Straße", "ΟΔΟΣ", "CAFÉ", "cafe"]).await;
+    assert_eq!(
+        matching(&db, Word::text().icontains("STRASSE")).await,
+        ["Straße"]
+    );
+    assert_eq!(
+        matching(&db, Word::text().iexact("strasse")).await,
+        ["Straße"]
+    );
+    assert_eq!(matching(&db, Word::text().iexact("οδοσ")).await, ["ΟΔΟΣ"]);
+    assert_eq!(matching(&db, Word::text().iexact("οδος")).await, ["ΟΔΟΣ"]);
+    assert_eq!(matching(&db, Word::text().iendswith("ς")).await, ["ΟΔΟΣ"]);
+    assert_eq!(
+        matching(&db, Word::text().istartswith("café")).await,
+        ["CAFÉ"]
+    );
+    assert_eq!(matching_lookup(&db, "text__iexact", "ΟΔΟΣ").await, ["ΟΔΟΣ"]);
+    assert_eq!(
+        matching_lookup(&db, "text__icontains", "SS").await,
+        ["Straße"]
+    );
+    // Case-sensitive operators stay byte-exact.
+    assert!(matching(&db, Word::text().contains("SS")).await.is_empty());
 }

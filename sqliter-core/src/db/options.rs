@@ -268,25 +268,12 @@ impl Settings {
 }
 
 /// Settings every connection gets, whichever door opened it: foreign keys
-/// enforced, a busy timeout, room in the statement cache.
+/// enforced, the text operators' SQL function, a busy timeout, room in the
+/// statement cache.
 pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
-    use rusqlite::functions::FunctionFlags;
     conn.pragma_update(None, "foreign_keys", true)?;
-    // Unicode-aware case folding for `istartswith` / `iendswith` /
-    // `icontains` (SQLite's LIKE folds ASCII only).
-    conn.create_scalar_function(
-        "sqliter_fold",
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
-            Ok(match ctx.get_raw(0) {
-                rusqlite::types::ValueRef::Text(t) => {
-                    Some(crate::query::fold(&String::from_utf8_lossy(t)))
-                }
-                _ => None,
-            })
-        },
-    )?;
+    // The text operators' byte-exact, Unicode-folding matcher.
+    crate::query::register_text_functions(conn)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())

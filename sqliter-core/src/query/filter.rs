@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 
 use super::param::Param;
 use super::spec::BadHop;
+use super::text::fold;
 use crate::error::{Error, ValueError};
 use crate::model::{DbModel, TableMeta};
 use crate::value::{FieldCodec, SqlType, Value};
@@ -48,10 +49,12 @@ pub enum Op {
     IEndsWith,
     /// `icontains`: case-insensitive (Unicode), the text taken literally.
     IContains,
+    /// `iexact`: equal ignoring case (Unicode case folding).
+    IExact,
 }
 
 impl Op {
-    const ALL: [(&'static str, Op); 17] = [
+    const ALL: [(&'static str, Op); 18] = [
         ("eq", Op::Eq),
         ("ne", Op::Ne),
         ("lt", Op::Lt),
@@ -69,6 +72,7 @@ impl Op {
         ("istartswith", Op::IStartsWith),
         ("iendswith", Op::IEndsWith),
         ("icontains", Op::IContains),
+        ("iexact", Op::IExact),
     ];
 
     /// The operator of a lookup suffix.
@@ -88,7 +92,10 @@ impl Op {
     }
 
     pub(crate) fn is_case_insensitive(self) -> bool {
-        matches!(self, Op::IStartsWith | Op::IEndsWith | Op::IContains)
+        matches!(
+            self,
+            Op::IStartsWith | Op::IEndsWith | Op::IContains | Op::IExact
+        )
     }
 
     pub(crate) fn is_text(self) -> bool {
@@ -101,49 +108,19 @@ impl Op {
                 | Op::IStartsWith
                 | Op::IEndsWith
                 | Op::IContains
+                | Op::IExact
         )
     }
 }
 
-/// `*`, `?` and `[` are GLOB wildcards; bracket them so the user's text
-/// matches literally.
-fn glob_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    for c in text.chars() {
-        match c {
-            '*' => out.push_str("[*]"),
-            '?' => out.push_str("[?]"),
-            '[' => out.push_str("[[]"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// Case folding used by the `i*` operators, in SQL (`sqliter_fold`) and on
-/// the pattern alike.
-pub fn fold(text: &str) -> String {
-    text.to_lowercase()
-}
-
-/// The value a text operator binds: `like` keeps the caller's pattern; the
-/// others match the text literally, so it is escaped for GLOB, folded for
-/// the case-insensitive ones, and given its wildcards. Typed and string
-/// filters both come through here.
+/// The value a text operator binds: the caller's text, folded for the
+/// case-insensitive operators (the stored text is folded in SQL, see
+/// [`super::text`]). Typed and string filters both come through here.
 fn text_pattern(op: Op, text: &str) -> Value {
-    if op == Op::Like {
-        return Value::Text(text.to_owned());
-    }
-    let text = if op.is_case_insensitive() {
+    Value::Text(if op.is_case_insensitive() {
         fold(text)
     } else {
         text.to_owned()
-    };
-    let escaped = glob_escape(&text);
-    Value::Text(match op {
-        Op::StartsWith | Op::IStartsWith => format!("{escaped}*"),
-        Op::EndsWith | Op::IEndsWith => format!("*{escaped}"),
-        _ => format!("*{escaped}*"),
     })
 }
 
@@ -618,11 +595,13 @@ pub trait TextColumn<M>: Sized {
     #[doc(hidden)]
     fn text_filter(self, op: Op, text: &str) -> Filter<M>;
 
-    /// SQL `LIKE` with your own `%` and `_` wildcards (ASCII case-insensitive).
+    /// SQL `LIKE` with your own `%` and `_` wildcards (ASCII
+    /// case-insensitive, as SQLite's), over the whole stored text.
     fn like(self, pattern: &str) -> Filter<M> {
         self.text_filter(Op::Like, pattern)
     }
-    /// Starts with `text` (case-sensitive; `%`, `_`, `*`, `?`, `[` are literal).
+    /// Starts with `text` (case-sensitive and byte-exact: `%`, `_`, `*`,
+    /// `?`, `[` and NUL are ordinary characters).
     fn startswith(self, text: &str) -> Filter<M> {
         self.text_filter(Op::StartsWith, text)
     }
@@ -645,6 +624,11 @@ pub trait TextColumn<M>: Sized {
     /// Contains `text`, ignoring case (Unicode-aware, literal).
     fn icontains(self, text: &str) -> Filter<M> {
         self.text_filter(Op::IContains, text)
+    }
+    /// Equal to `text`, ignoring case (full Unicode case folding: `"STRASSE"`
+    /// matches `"Straße"`).
+    fn iexact(self, text: &str) -> Filter<M> {
+        self.text_filter(Op::IExact, text)
     }
 }
 

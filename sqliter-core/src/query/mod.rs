@@ -10,15 +10,18 @@ mod filter;
 mod param;
 mod spec;
 mod sql;
+mod text;
 
 pub use aggregate::{Aggregate, AggregateFunc, DictRow};
 pub use builder::QueryBuilder;
 pub use chain::QueryChain;
 pub(crate) use filter::Operand;
-pub use filter::{fold, Assignment, Column, Condition, Filter, Op, OrderKey, TextColumn};
+pub use filter::{Assignment, Column, Condition, Filter, Op, OrderKey, TextColumn};
 pub use param::{Param, Scalar};
 pub(crate) use spec::{BadHop, Hop, Join};
 pub use spec::{Order, OrderTarget, QuerySpec, Terminal};
+pub use text::fold;
+pub(crate) use text::register as register_text_functions;
 
 /// The join behind alias `alias` (1 or more).
 pub(crate) fn join_at(spec: &QuerySpec, alias: usize) -> spec::Join {

@@ -588,13 +588,8 @@ fn write_predicate<'q>(w: &mut Writer<'q>, column: Lhs<'_>, op: Op, operand: &'q
             }
         }
         (Operand::List(items), op) => write_list(w, column, op == Op::NotIn, items),
-        (Operand::One(value), Op::Like) => {
-            w.column(column.alias, column.name);
-            w.sql(" LIKE ");
-            w.param(value.as_ref());
-        }
-        // The operand already holds the GLOB pattern (see `text_pattern`).
-        (Operand::One(pattern), op) if op.is_text() => write_text_match(w, column, op, pattern),
+        // The operand already holds the needle (see `text_pattern`).
+        (Operand::One(needle), op) if op.is_text() => write_text_match(w, column, op, needle),
         (Operand::One(value), op) => {
             w.column(column.alias, column.name);
             w.sql(comparison(op));
@@ -640,14 +635,14 @@ fn write_list<'q>(w: &mut Writer<'q>, column: Lhs<'_>, negated: bool, items: &'q
     }
 }
 
-fn write_text_match<'q>(w: &mut Writer<'q>, column: Lhs<'_>, op: Op, pattern: &'q Value) {
-    if op.is_case_insensitive() {
-        w.sql("sqliter_fold(");
-        w.column(column.alias, column.name);
-        w.sql(")");
-    } else {
-        w.column(column.alias, column.name);
-    }
-    w.sql(" GLOB ");
-    w.param(pattern.as_ref());
+fn write_text_match<'q>(w: &mut Writer<'q>, column: Lhs<'_>, op: Op, needle: &'q Value) {
+    // The operator's name is the engine's own text, never a user's.
+    w.sql(super::text::MATCH_FUNCTION);
+    w.sql("('");
+    w.sql(op.suffix());
+    w.sql("', ");
+    w.column(column.alias, column.name);
+    w.sql(", ");
+    w.param(needle.as_ref());
+    w.sql(")");
 }
