@@ -113,10 +113,9 @@ impl AsyncSqliterDB {
     /// raw SQL. A panic in a closure given to it is resumed in the calling
     /// task and leaves the database working (see [`RawConnection`]).
     pub async fn connect(&self) -> Result<crate::RawConnection> {
-        self.shared
-            .connection()
-            .await
-            .map(crate::RawConnection::new)
+        let shapes = std::sync::Arc::clone(&self.shared.settings.shapes);
+        let conn = self.shared.connection().await?;
+        Ok(crate::RawConnection::new(conn, shapes))
     }
 
     /// Close the connection after the statements already sent. Uncommitted

@@ -2,6 +2,9 @@
 //! rusqlite connection, with tokio-rusqlite's `call` methods.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use sqliter_core::CheckedShapes;
 
 /// The database thread's connection, for raw SQL, returned by
 /// [`AsyncSqliterDB::connect`](crate::AsyncSqliterDB::connect).
@@ -23,11 +26,13 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 #[derive(Debug, Clone)]
 pub struct RawConnection {
     inner: tokio_rusqlite::Connection,
+    /// Raw SQL may alter any table: the door checks their shapes again.
+    shapes: Arc<CheckedShapes>,
 }
 
 impl RawConnection {
-    pub(crate) fn new(inner: tokio_rusqlite::Connection) -> Self {
-        Self { inner }
+    pub(crate) fn new(inner: tokio_rusqlite::Connection, shapes: Arc<CheckedShapes>) -> Self {
+        Self { inner, shapes }
     }
 
     /// Run `function` on the database thread; its error comes back as
@@ -50,9 +55,14 @@ impl RawConnection {
         F: FnOnce(&mut tokio_rusqlite::rusqlite::Connection) -> R + Send + 'static,
         R: Send + 'static,
     {
+        let shapes = Arc::clone(&self.shapes);
         let outcome = self
             .inner
-            .call_raw(move |conn| catch_unwind(AssertUnwindSafe(|| function(conn))))
+            .call_raw(move |conn| {
+                let outcome = catch_unwind(AssertUnwindSafe(|| function(conn)));
+                shapes.forget_all();
+                outcome
+            })
             .await?;
         Ok(outcome.unwrap_or_else(|payload| resume_unwind(payload)))
     }

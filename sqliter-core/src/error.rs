@@ -49,6 +49,26 @@ pub enum Error {
         referenced: String,
     },
 
+    /// A table in the file cannot hold the model's rows as they are: a
+    /// model column is missing, or declared with a type whose affinity
+    /// would change the stored values. Checked before the table's first
+    /// use on each connection, so no row is ever read from a file whose
+    /// shape differs.
+    #[error(
+        "table '{table}' does not match model {model}: {}; the file was made by another \
+         version of the model (or another program): add the missing columns or change \
+         their types (a migration), or use a model that matches the file",
+        DisplayList(columns)
+    )]
+    SchemaMismatch {
+        /// The table concerned.
+        table: String,
+        /// The model's name.
+        model: String,
+        /// Each model column that differs.
+        columns: Vec<crate::schema::ColumnMismatch>,
+    },
+
     /// `DROP TABLE` failed.
     #[error("failed to delete the table '{table}'")]
     TableDeletion {
@@ -262,6 +282,20 @@ impl Error {
              nothing was committed"
                 .into(),
         )
+    }
+}
+
+struct DisplayList<'a, T>(&'a [T]);
+
+impl<T: fmt::Display> fmt::Display for DisplayList<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{item}")?;
+        }
+        Ok(())
     }
 }
 

@@ -82,7 +82,10 @@ pub use relation::{
     AsyncRelationDb, ForeignKey, ForeignKeyOf, Link, LinkedDb, ManyToMany, ManyToManyMeta,
     ManyToManyOf, PathFrom, Prefetched, Related, RelationPath, RelationSlot, SelectDb, SqlMetadata,
 };
-pub use schema::{create_table_sql, index_sqls, CreateTableOptions};
+pub use schema::{
+    create_table_sql, file_columns, index_sqls, Affinity, CheckedShapes, ColumnMismatch,
+    CreateTableOptions, FileColumn,
+};
 pub use session::{transaction_begin_sql, transaction_end_sql, Session};
 pub use sqliter_derive::DbModel;
 pub use value::{

@@ -155,7 +155,12 @@ impl SqliterDB {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> T) -> Result<T> {
-        self.with_session(|s| Ok(f(s.conn)))
+        // Raw SQL may alter any table: check their shapes again.
+        self.with_session(|s| {
+            let value = f(s.conn);
+            s.settings.shapes.forget_all();
+            Ok(value)
+        })
     }
 
     /// Open the connection if it is not open (every operation does this).

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
 use crate::cache::{CacheConfig, Clock, SharedCache, SystemClock};
@@ -210,6 +211,7 @@ impl DbOptions {
             logger: self.logger,
             return_local_time: self.return_local_time,
             cache,
+            shapes: Arc::default(),
         })
     }
 }
@@ -229,6 +231,8 @@ pub struct Settings {
     pub return_local_time: bool,
     /// The query cache (shared by every clone of the database).
     pub cache: SharedCache,
+    /// The tables checked against their models on the open connection.
+    pub shapes: Arc<crate::schema::CheckedShapes>,
 }
 
 /// How long a statement waits for another connection's lock.
@@ -256,6 +260,8 @@ impl Settings {
         }
         .map_err(|source| self.connection_error(source))?;
         configure_connection(&conn).map_err(|source| self.connection_error(source))?;
+        // A new connection may see another file, or one changed meanwhile.
+        self.shapes.forget_all();
         Ok(conn)
     }
 
@@ -268,10 +274,14 @@ impl Settings {
 }
 
 /// Settings every connection gets, whichever door opened it: foreign keys
-/// enforced, the text operators' SQL function, a busy timeout, room in the
+/// enforced, SQLite's double-quoted-string fallback off, the text operators' SQL function, a busy timeout, room in the
 /// statement cache.
 pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", true)?;
+    // No legacy double-quoted strings: an unknown `"column"` must be an
+    // error, never the text 'column'.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
     // The text operators' byte-exact, Unicode-folding matcher.
     crate::query::register_text_functions(conn)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;

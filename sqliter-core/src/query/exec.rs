@@ -248,6 +248,10 @@ fn statement<'s>(
     op: Operation,
 ) -> Result<rusqlite::CachedStatement<'s>> {
     let table = spec.table.table_name;
+    crate::schema::ensure_shape(session, spec.table)?;
+    for join in &spec.joins {
+        crate::schema::ensure_shape(session, join.table)?;
+    }
     let built = build(spec, mode, updates);
     let mut stmt = session
         .conn

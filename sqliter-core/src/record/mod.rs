@@ -84,6 +84,7 @@ impl<'s, M: DbModel> Inserter<'s, M> {
             (&mut self.auto_pk, &sql.insert)
         };
         if slot.is_none() {
+            crate::schema::ensure_shape(self.session, M::META)?;
             let stmt = self
                 .session
                 .conn
@@ -167,6 +168,7 @@ pub fn bulk_insert<M: DbModel>(
 pub fn get<M: DbModel>(session: &Session<'_>, pk: i64) -> Result<Option<M>> {
     let table = M::META.table_name;
     let fetch_err = |e| classify(Operation::Fetch, table, e);
+    crate::schema::ensure_shape(session, M::META)?;
     let mut stmt = session
         .conn
         .prepare_cached(&M::model_sql().select_by_pk)
@@ -201,6 +203,7 @@ pub fn get_and_cache<M: DbModel>(
 pub fn update<M: DbModel>(session: &Session<'_>, record: &mut M) -> Result<()> {
     let table = M::META.table_name;
     let update_err = |e| classify(Operation::Update, table, e);
+    crate::schema::ensure_shape(session, M::META)?;
     session.begin_implicit()?;
     let now = unix_now();
     let sql = M::model_sql();
@@ -229,6 +232,7 @@ pub fn update<M: DbModel>(session: &Session<'_>, record: &mut M) -> Result<()> {
 pub fn delete<M: DbModel>(session: &Session<'_>, pk: i64) -> Result<()> {
     let table = M::META.table_name;
     let delete_err = |e| classify(Operation::Delete, table, e);
+    crate::schema::ensure_shape(session, M::META)?;
     session.begin_implicit()?;
     let mut stmt = session
         .conn

@@ -445,6 +445,7 @@ pub fn load_related<C: DbModel + Sync>(
     };
     let table = C::META.table_name;
     let fetch_err = |e| classify(Operation::Fetch, table, e);
+    crate::schema::ensure_shape(session, C::META)?;
     let layout = crate::model::RowLayout::full_at(1, C::META.columns.len());
     let ctx = session.decode_context();
     let mut children: Vec<Related<C>> = Vec::new();

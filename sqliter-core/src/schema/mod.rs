@@ -1,8 +1,11 @@
 //! Tables: create, drop, list, reset.
 
 mod ddl;
+mod shape;
 
 pub use ddl::{create_table_sql, index_sqls};
+pub(crate) use shape::ensure as ensure_shape;
+pub use shape::{file_columns, Affinity, CheckedShapes, ColumnMismatch, FileColumn};
 
 use crate::error::{sql_error, Error, Result};
 use crate::model::TableMeta;
@@ -109,7 +112,10 @@ pub fn create_table(
     )?;
     // A new table may add foreign keys; `force` also emptied the table.
     session.schema_changed(options.force.then_some(table));
-    Ok(())
+    // `IF NOT EXISTS` kept an existing table: say now if it cannot hold
+    // the model, rather than at its first read.
+    session.settings.shapes.forget(table);
+    ensure_shape(session, meta)
 }
 
 /// `DROP TABLE IF EXISTS`; dropping a missing table is not an error.
@@ -120,6 +126,7 @@ pub fn drop_table(session: &Session<'_>, table: &str) -> Result<()> {
             table: table.to_owned(),
             source: source.into(),
         })?;
+    session.settings.shapes.forget(table);
     session.schema_changed(Some(table));
     Ok(())
 }

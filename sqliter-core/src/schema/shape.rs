@@ -1,0 +1,238 @@
+//! A table's real shape in the file, and the check that it can hold the
+//! model: run before a table's first use on each connection, so a file
+//! made by an older model (or by another program) is a typed
+//! [`Error::SchemaMismatch`], never rows read from the wrong columns.
+//!
+//! What still reads and writes correctly is not a mismatch: extra columns
+//! (Python SQLiter's `db_context`), nullable columns where the model is
+//! stricter, and the declared types Python SQLiter writes (`TEXT` for
+//! `Optional[int]`, `BLOB` for complex values).
+
+use std::fmt;
+
+use rusqlite::Connection;
+
+use crate::error::{sql_error, Error, Result};
+use crate::model::{ColumnMeta, TableMeta};
+use crate::session::Session;
+use crate::value::SqlType;
+
+/// One column as `PRAGMA table_xinfo` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileColumn {
+    /// The column's name.
+    pub name: String,
+    /// The declared type, as written in the DDL (may be empty).
+    pub declared_type: String,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// The `DEFAULT` expression's text.
+    pub default: Option<String>,
+    /// Position in the primary key (0: not part of it).
+    pub primary_key: u32,
+}
+
+/// The columns of `table` in the file; empty when there is no such table.
+pub fn file_columns(conn: &Connection, table: &str) -> Result<Vec<FileColumn>> {
+    const SQL: &str = "SELECT name, type, \"notnull\", dflt_value, pk, hidden \
+                       FROM pragma_table_xinfo(?) ORDER BY cid";
+    let mut stmt = conn.prepare_cached(SQL).map_err(|e| sql_error(SQL, e))?;
+    let rows = stmt
+        .query_map([table], |row| {
+            Ok((
+                FileColumn {
+                    name: row.get(0)?,
+                    declared_type: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    not_null: row.get(2)?,
+                    default: row.get(3)?,
+                    primary_key: row.get(4)?,
+                },
+                row.get::<_, i64>(5)?,
+            ))
+        })
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .map_err(|e| sql_error(SQL, e))?;
+    // Hidden columns of virtual tables are not the model's business;
+    // generated columns (hidden 2 or 3) are real columns.
+    Ok(rows
+        .into_iter()
+        .filter(|(_, hidden)| *hidden != 1)
+        .map(|(column, _)| column)
+        .collect())
+}
+
+/// The type affinity SQLite gives a declared type (the rules of its
+/// "Determination Of Column Affinity").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affinity {
+    /// `INT` in the name.
+    Integer,
+    /// `CHAR`, `CLOB` or `TEXT`.
+    Text,
+    /// `BLOB`, or no type at all: values are stored as given.
+    Blob,
+    /// `REAL`, `FLOA` or `DOUB`.
+    Real,
+    /// Anything else.
+    Numeric,
+}
+
+impl Affinity {
+    /// The affinity of `declared_type`.
+    pub fn of(declared_type: &str) -> Self {
+        let t = declared_type.to_ascii_uppercase();
+        if t.contains("INT") {
+            Self::Integer
+        } else if ["CHAR", "CLOB", "TEXT"].iter().any(|k| t.contains(k)) {
+            Self::Text
+        } else if t.contains("BLOB") || t.trim().is_empty() {
+            Self::Blob
+        } else if ["REAL", "FLOA", "DOUB"].iter().any(|k| t.contains(k)) {
+            Self::Real
+        } else {
+            Self::Numeric
+        }
+    }
+
+    /// Whether a column of this affinity stores the model's values as
+    /// written. A numeric affinity turns text such as `"12"` into a number,
+    /// and `REAL` turns integers into floats: those change the value. A
+    /// `TEXT` column holding numbers is Python SQLiter's encoding of
+    /// `Optional` scalars: what it stores is read back strictly, so it is
+    /// accepted.
+    pub fn holds(self, sql_type: SqlType) -> bool {
+        match sql_type {
+            SqlType::Integer => !matches!(self, Self::Real),
+            SqlType::Real => true,
+            SqlType::Text => matches!(self, Self::Text | Self::Blob),
+            SqlType::Blob => true,
+        }
+    }
+}
+
+/// How one model column differs from the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ColumnMismatch {
+    /// The file's table has no such column.
+    Missing {
+        /// The column's name.
+        column: String,
+        /// What the model stores in it.
+        expected: SqlType,
+    },
+    /// The column's declared type would change the model's values.
+    Type {
+        /// The column's name.
+        column: String,
+        /// What the model stores in it.
+        expected: SqlType,
+        /// The file's declared type.
+        declared: String,
+    },
+}
+
+impl fmt::Display for ColumnMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing { column, expected } => write!(
+                f,
+                "column '{column}' is missing (the model stores {})",
+                expected.keyword()
+            ),
+            Self::Type {
+                column,
+                expected,
+                declared,
+            } => write!(
+                f,
+                "column '{column}' is declared {declared:?}, which would change the {} values the model stores",
+                expected.keyword()
+            ),
+        }
+    }
+}
+
+/// Every model column the file's table cannot hold as the model needs;
+/// `None` when the table does not exist.
+pub fn mismatches(conn: &Connection, meta: &TableMeta) -> Result<Option<Vec<ColumnMismatch>>> {
+    let file = file_columns(conn, meta.table_name)?;
+    if file.is_empty() {
+        return Ok(None);
+    }
+    let found = |column: &ColumnMeta| file.iter().find(|f| f.name == column.column);
+    let differences = meta
+        .columns
+        .iter()
+        .filter_map(|column| match found(column) {
+            None => Some(ColumnMismatch::Missing {
+                column: column.column.to_owned(),
+                expected: column.sql_type,
+            }),
+            Some(f) if !Affinity::of(&f.declared_type).holds(column.sql_type) => {
+                Some(ColumnMismatch::Type {
+                    column: column.column.to_owned(),
+                    expected: column.sql_type,
+                    declared: f.declared_type.clone(),
+                })
+            }
+            Some(_) => None,
+        })
+        .collect();
+    Ok(Some(differences))
+}
+
+/// Check `meta`'s table against the file once per connection: the first
+/// use of a table on a connection reads its shape, later uses cost a set
+/// look-up. A table that does not exist is left to the statement (SQLite
+/// names it in its error).
+pub(crate) fn ensure(session: &Session<'_>, meta: &'static TableMeta) -> Result<()> {
+    if session.settings.shapes.is_checked(meta) {
+        return Ok(());
+    }
+    match mismatches(session.conn, meta)? {
+        None => Ok(()),
+        Some(differences) if differences.is_empty() => {
+            session.settings.shapes.mark(meta);
+            Ok(())
+        }
+        Some(columns) => Err(Error::SchemaMismatch {
+            table: meta.table_name.to_owned(),
+            model: meta.model_name.to_owned(),
+            columns,
+        }),
+    }
+}
+
+/// The tables whose shape was checked on the current connection, by model
+/// (metadata address) with the table's name.
+#[derive(Debug, Default)]
+pub struct CheckedShapes {
+    tables: parking_lot::Mutex<std::collections::HashMap<usize, &'static str>>,
+}
+
+impl CheckedShapes {
+    fn key(meta: &'static TableMeta) -> usize {
+        std::ptr::from_ref(meta) as usize
+    }
+
+    fn is_checked(&self, meta: &'static TableMeta) -> bool {
+        self.tables.lock().contains_key(&Self::key(meta))
+    }
+
+    fn mark(&self, meta: &'static TableMeta) {
+        self.tables.lock().insert(Self::key(meta), meta.table_name);
+    }
+
+    /// Check `table` again on its next use, for every model stored in it
+    /// (its DDL changed).
+    pub(crate) fn forget(&self, table: &str) {
+        self.tables.lock().retain(|_, name| *name != table);
+    }
+
+    /// Check every table again (a new connection, or raw SQL that may have
+    /// altered any of them).
+    pub fn forget_all(&self) {
+        self.tables.lock().clear();
+    }
+}
