@@ -746,23 +746,9 @@ fn bind_relations(
     if body.is_empty() {
         return TokenStream::new();
     }
-    let writes = many.iter().map(|m| {
-        let ident = m.field.ident;
-        let meta = m.static_ident();
-        quote! {
-            if ::core::ptr::eq(__relation, &#meta) {
-                return self.#ident.writes();
-            }
-        }
-    });
     quote! {
         fn bind_relations(&mut self, __link: ::core::option::Option<&__sq::Link>) {
             #(#body)*
-        }
-
-        fn many_to_many_writes(&self, __relation: &__sq::ManyToManyMeta) -> ::core::option::Option<u64> {
-            #(#writes)*
-            ::core::option::Option::None
         }
     }
 }

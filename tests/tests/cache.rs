@@ -134,7 +134,7 @@ async fn a_get_miss_is_cached_with_an_explicit_ttl<D: Door>() {
     let dir = tempfile::tempdir().unwrap();
     let (reader, writer): (D, D) = two_handles(&dir).await;
     let ttl = GetOptions {
-        cache_ttl: Some(Duration::from_secs(60)),
+        cache_ttl: Some(Duration::from_secs(90)),
         ..GetOptions::default()
     };
     assert_eq!(reader.get_with::<Book>(50, ttl).await.unwrap(), None);
@@ -191,7 +191,7 @@ async fn every_terminal_and_get_are_cached_including_empty_answers<D: Door>() {
     let count = q().count().await.unwrap();
     let exists = q().exists().await.unwrap();
     let with_ttl = GetOptions {
-        cache_ttl: Some(Duration::from_secs(60)),
+        cache_ttl: Some(Duration::from_secs(90)),
         ..GetOptions::default()
     };
     let missing = db.get_with::<Book>(99, with_ttl).await.unwrap();

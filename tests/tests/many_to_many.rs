@@ -540,6 +540,36 @@ macro_rules! m2m_suite {
         }
 
         #[tokio::test]
+        async fn a_write_from_one_side_makes_the_other_sides_prefetched_sets_stale() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            tagged(&db).await;
+            let tags = Terminals::fetch_related(&d.select::<Tag>().prefetch_related(Tag::ARTICLES)).await.unwrap();
+            let articles = Terminals::fetch_related(&d.select::<Article>().prefetch_related("tags")).await.unwrap();
+            let (a, c) = (&tags[0], &tags[2]);
+            assert_eq!(a.prefetched::<Article>("articles").unwrap().count(), 1);
+            // Article "three" gains tag a through its own field...
+            let three = &articles[2];
+            manager(&three.tags).add(&[&**a]).await.unwrap();
+            // ...so tag a's set (the other side) no longer answers the old count.
+            let err = a.prefetched::<Article>("articles").unwrap_err();
+            assert!(matches!(err, Error::InvalidPrefetch { .. }) && err.to_string().contains("written"), "{err}");
+            assert_eq!(manager(&a.articles(&db)).count().await.unwrap(), 2);
+            // A tag the write did not touch keeps answering.
+            assert_eq!(c.prefetched::<Article>("articles").unwrap().count(), 1);
+            // A write through a reverse accessor reaches the articles' sets.
+            let one = &articles[0];
+            assert_eq!(one.prefetched::<Tag>("tags").unwrap().count(), 2);
+            manager(&c.articles(&db)).add(&[&**one]).await.unwrap();
+            assert!(matches!(one.prefetched::<Tag>("tags"), Err(Error::InvalidPrefetch { .. })));
+            assert!(matches!(c.prefetched::<Article>("articles"), Err(Error::InvalidPrefetch { .. })));
+            // clear() reaches every record of the other side.
+            let two = &articles[1];
+            manager(&two.tags).clear().await.unwrap();
+            assert!(matches!(tags[3].prefetched::<Article>("articles"), Err(Error::InvalidPrefetch { .. })));
+        }
+
+        #[tokio::test]
         async fn with_count_counts_many_to_many_from_either_side() {
             let db = open(DbOptions::memory()).await;
             let d = door(&db);

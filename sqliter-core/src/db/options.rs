@@ -212,6 +212,7 @@ impl DbOptions {
             return_local_time: self.return_local_time,
             cache,
             shapes: Arc::default(),
+            junction_versions: Arc::default(),
         })
     }
 }
@@ -233,6 +234,8 @@ pub struct Settings {
     pub cache: SharedCache,
     /// The tables checked against their models on the open connection.
     pub shapes: Arc<crate::schema::CheckedShapes>,
+    /// Write counters of the junction tables (prefetched sets go stale).
+    pub junction_versions: Arc<crate::relation::JunctionVersions>,
 }
 
 /// How long a statement waits for another connection's lock.

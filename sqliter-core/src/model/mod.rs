@@ -66,13 +66,6 @@ pub trait DbModel: Sized + Send + 'static {
     }
 
     #[doc(hidden)]
-    /// The write count of the `ManyToMany` field `relation` describes.
-    fn many_to_many_writes(&self, relation: &crate::relation::ManyToManyMeta) -> Option<u64> {
-        let _ = relation;
-        None
-    }
-
-    #[doc(hidden)]
     /// The `ForeignKey` field stored in table column `column`, which
     /// `select_related` fills.
     fn relation_slot(&self, column: usize) -> Option<&dyn crate::relation::RelationSlot> {

@@ -6,6 +6,7 @@
 //! `<table>_pk_left` for the owner, `<table>_pk_right` for the target).
 
 use std::fmt::Write;
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use crate::error::{classify, sql_error, Operation, Result};
@@ -397,7 +398,11 @@ impl Side {
         }
     }
 
-    fn invalidate(&self, session: &Session<'_>) {
+    fn invalidate(&self, session: &Session<'_>, source: i64, related: Option<&[i64]>) {
+        session
+            .settings
+            .junction_versions
+            .wrote(*self, source, related);
         session.invalidate(self.table(), false);
         session.invalidate(self.source().table_name, false);
         session.invalidate(self.related().table_name, false);
@@ -438,7 +443,7 @@ impl Side {
         session.log_statement(&stmt);
         stmt.raw_execute()
             .map_err(|e| classify(Operation::Delete, self.table(), e))?;
-        self.invalidate(session);
+        self.invalidate(session, source, None);
         Ok(())
     }
 
@@ -480,7 +485,104 @@ impl Side {
             }
             Ok(())
         })?;
-        self.invalidate(session);
+        self.invalidate(session, source, Some(related));
         Ok(())
+    }
+}
+
+/// Which prefetched many-to-many sets a door's writes have made stale. A
+/// set remembers the write generation it was loaded at; a later write
+/// through the door that touched its record's pairs (from either side,
+/// through any record or manager) makes it report `InvalidPrefetch`
+/// instead of stale data. Sets of records no write touched keep answering.
+#[derive(Debug, Default)]
+pub struct JunctionVersions {
+    tables: parking_lot::Mutex<std::collections::HashMap<&'static str, JunctionWrites>>,
+}
+
+/// The writes to one junction table.
+#[derive(Debug, Default)]
+struct JunctionWrites {
+    generation: u64,
+    /// (side, pk) → generation of the last write touching that record's
+    /// pairs; `true` is the declaring model's side.
+    records: std::collections::HashMap<(bool, i64), u64>,
+    /// Per side (`[reverse, forward]`): the last write that touched records
+    /// of that side without naming them (`clear`), or the cap's reset.
+    everything: [u64; 2],
+}
+
+/// Past this many remembered records a table forgets them and counts its
+/// writes as touching everything: memory stays bounded, answers stay safe.
+const REMEMBERED: usize = 100_000;
+
+/// What a prefetched set needs to tell whether it went stale.
+#[derive(Debug, Clone)]
+pub(crate) struct Version {
+    versions: Arc<JunctionVersions>,
+    side: Side,
+    at: u64,
+}
+
+impl Version {
+    /// Whether a write since the load touched `pk`'s pairs.
+    pub(crate) fn is_stale(&self, pk: i64) -> bool {
+        let tables = self.versions.tables.lock();
+        let Some(writes) = tables.get(self.side.table()) else {
+            return false;
+        };
+        let side = self.side.forward;
+        writes.everything[usize::from(side)] > self.at
+            || writes
+                .records
+                .get(&(side, pk))
+                .is_some_and(|&g| g > self.at)
+    }
+}
+
+impl JunctionVersions {
+    /// The version a set over `side` loaded now starts at.
+    pub(crate) fn current(self: &Arc<Self>, side: Side) -> Version {
+        let at = self
+            .tables
+            .lock()
+            .get(side.table())
+            .map_or(0, |w| w.generation);
+        Version {
+            versions: Arc::clone(self),
+            side,
+            at,
+        }
+    }
+
+    /// A write through `side` on `source`'s pairs with `related` (every
+    /// related record when `None`).
+    fn wrote(&self, side: Side, source: i64, related: Option<&[i64]>) {
+        let mut tables = self.tables.lock();
+        let writes = tables.entry(side.table()).or_default();
+        writes.generation += 1;
+        let g = writes.generation;
+        // A self-reference stores a pair in either column order.
+        let both = side.relation.is_symmetrical();
+        let mut touch = |on: bool, pk: i64| {
+            writes.records.insert((on, pk), g);
+            if both {
+                writes.records.insert((!on, pk), g);
+            }
+        };
+        touch(side.forward, source);
+        match related {
+            Some(pks) => pks.iter().for_each(|&pk| touch(!side.forward, pk)),
+            None => {
+                writes.everything[usize::from(!side.forward)] = g;
+                if both {
+                    writes.everything = [g, g];
+                }
+            }
+        }
+        if writes.records.len() > REMEMBERED {
+            writes.records.clear();
+            writes.everything = [g, g];
+        }
     }
 }

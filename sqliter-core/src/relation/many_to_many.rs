@@ -3,8 +3,6 @@
 //! reverse accessor such as `tag.articles(&db)` returns).
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use super::junction::{ManyToManyMeta, Side, SqlMetadata};
 use super::link::{related_query, AsyncRelationDb, Link, LinkedDb, SelectDb};
@@ -72,9 +70,6 @@ struct Bound {
     /// The pk of the record the relation belongs to.
     source: i64,
     link: Option<Link>,
-    /// Writes made through this relation (shared by its clones): a
-    /// `prefetch_related` set of the record is stale once it moves.
-    writes: Arc<AtomicU64>,
 }
 
 impl<T, D> ManyToManyOf<T, D> {
@@ -100,7 +95,6 @@ impl<T, D> ManyToManyOf<T, D> {
                 side: Side { relation, forward },
                 source,
                 link,
-                writes: Arc::new(AtomicU64::new(0)),
             }),
             _types: PhantomData,
         }
@@ -117,22 +111,6 @@ impl<T, D> ManyToManyOf<T, D> {
     /// (`TableMeta::many_to_many`).
     pub fn sql_metadata(&self) -> Option<SqlMetadata> {
         self.bound.as_ref().map(|b| b.side.sql_metadata())
-    }
-
-    #[doc(hidden)]
-    /// How many writes went through this relation (`None` if not stored).
-    pub fn writes(&self) -> Option<u64> {
-        self.bound
-            .as_ref()
-            .map(|b| b.writes.load(Ordering::Acquire))
-    }
-
-    /// Count a write that reached the database.
-    fn wrote(&self, result: Result<()>) -> Result<()> {
-        if let (Ok(()), Some(bound)) = (&result, &self.bound) {
-            bound.writes.fetch_add(1, Ordering::AcqRel);
-        }
-        result
     }
 
     fn bound_state(&self) -> Result<&Bound>
@@ -250,26 +228,26 @@ impl<T: DbModel> ManyToManyOf<T, SqliterDB> {
     /// left as they are. All or nothing.
     pub fn add<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<()> {
         let (side, source, db, pks) = self.write_parts(records)?;
-        self.wrote(db.with_session(|s| side.add(s, source, &pks)))
+        db.with_session(|s| side.add(s, source, &pks))
     }
 
     /// Unrelate `records`; records not related are ignored.
     pub fn remove<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<()> {
         let (side, source, db, pks) = self.write_parts(records)?;
-        self.wrote(db.with_session(|s| side.remove(s, source, &pks)))
+        db.with_session(|s| side.remove(s, source, &pks))
     }
 
     /// Unrelate every record.
     pub fn clear(&self) -> Result<()> {
         let (side, source, db, _) = self.write_parts([])?;
-        self.wrote(db.with_session(|s| side.clear(s, source)))
+        db.with_session(|s| side.clear(s, source))
     }
 
     /// Make `records` the whole set, atomically: on any error the relation
     /// is left as it was.
     pub fn set<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<()> {
         let (side, source, db, pks) = self.write_parts(records)?;
-        self.wrote(db.with_session(|s| side.set(s, source, &pks)))
+        db.with_session(|s| side.set(s, source, &pks))
     }
 
     /// Every related record, in pk order (none for a record not stored).
@@ -310,30 +288,26 @@ impl<T: DbModel + Sync, D: AsyncRelationDb> ManyToManyOf<T, D> {
     /// left as they are. All or nothing.
     pub async fn add<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<()> {
         let (side, source, db, pks) = self.write_parts(records)?;
-        let result = db.run_session(move |s| side.add(s, source, &pks)).await;
-        self.wrote(result)
+        db.run_session(move |s| side.add(s, source, &pks)).await
     }
 
     /// Unrelate `records`; records not related are ignored.
     pub async fn remove<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<()> {
         let (side, source, db, pks) = self.write_parts(records)?;
-        let result = db.run_session(move |s| side.remove(s, source, &pks)).await;
-        self.wrote(result)
+        db.run_session(move |s| side.remove(s, source, &pks)).await
     }
 
     /// Unrelate every record.
     pub async fn clear(&self) -> Result<()> {
         let (side, source, db, _) = self.write_parts([])?;
-        let result = db.run_session(move |s| side.clear(s, source)).await;
-        self.wrote(result)
+        db.run_session(move |s| side.clear(s, source)).await
     }
 
     /// Make `records` the whole set, atomically: on any error the relation
     /// is left as it was.
     pub async fn set<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<()> {
         let (side, source, db, pks) = self.write_parts(records)?;
-        let result = db.run_session(move |s| side.set(s, source, &pks)).await;
-        self.wrote(result)
+        db.run_session(move |s| side.set(s, source, &pks)).await
     }
 
     /// Every related record, in pk order (none for a record not stored).

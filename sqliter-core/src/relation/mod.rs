@@ -10,7 +10,7 @@ mod path;
 pub(crate) mod prefetch;
 
 pub use foreign_key::{ForeignKey, ForeignKeyOf};
-pub use junction::{ManyToManyMeta, Side, SqlMetadata};
+pub use junction::{JunctionVersions, ManyToManyMeta, Side, SqlMetadata};
 pub use link::{related_query, AsyncRelationDb, Link, LinkedDb, RelationSlot, SelectDb};
 pub use many_to_many::{ManyToMany, ManyToManyOf};
 pub use path::{PathFrom, RelationPath};

@@ -29,9 +29,13 @@ const CHUNK: usize = 10_000;
 type Set = Arc<dyn Any + Send + Sync>;
 
 /// One prefetched relation of one record: the relation, its set, and for
-/// a many-to-many field of the record, how many writes it had gone
-/// through when loaded (a later write makes the set stale).
-type Loaded1 = (&'static ToManyRelation, Set, Option<u64>);
+/// a many-to-many relation, its junction table's write count when loaded
+/// (a later write from either side makes the set stale).
+type Loaded1 = (
+    &'static ToManyRelation,
+    Set,
+    Option<super::junction::Version>,
+);
 
 /// The sets of the parents given to a loader, in their order.
 type Loaded = Vec<Set>;
@@ -232,17 +236,19 @@ impl<M> Related<M> {
             path: name.to_owned(),
             reason,
         };
-        let (relation, set, writes) = self
+        let (relation, set, version) = self
             .sets
             .iter()
             .find(|(r, _, _)| r.name == name)
             .ok_or_else(|| error(format!("'{name}' was not prefetched on this query")))?;
-        if writes.is_some() && *writes != field_writes(&self.record, relation) {
-            // As upstream (and Django) drop a prefetched set on a write:
-            // answering from it would be stale.
-            return Err(error(format!(
-                "'{name}' was written through this record since it was prefetched; read it again through the field (`{name}.fetch_all()`) or prefetch again"
-            )));
+        if let Some(version) = version {
+            if version.is_stale(self.record.pk()) {
+                // As upstream (and Django) drop a prefetched set on a write:
+                // answering from it would be stale.
+                return Err(error(format!(
+                    "the relation behind '{name}' was written since it was prefetched (from either side); read it again (`{name}.fetch_all()`, or the reverse accessor) or prefetch again"
+                )));
+            }
         }
         let items = set.downcast_ref::<Vec<Related<C>>>().ok_or_else(|| {
             error(format!(
@@ -343,12 +349,14 @@ pub fn fetch_related<M: DbModel>(
     Ok(out)
 }
 
-/// The write count of the record's own many-to-many field behind
-/// `relation`, if it is one.
-fn field_writes<M: DbModel>(record: &M, relation: &ToManyRelation) -> Option<u64> {
+/// Where the writes to a many-to-many `relation` stand before a load.
+fn junction_version(
+    session: &Session<'_>,
+    relation: &ToManyRelation,
+) -> Option<super::junction::Version> {
     match relation.via {
-        Via::Junction(side) if side.forward => record.many_to_many_writes(side.relation),
-        _ => None,
+        Via::Junction(side) => Some(session.settings.junction_versions.current(side)),
+        Via::Key(_) => None,
     }
 }
 
@@ -367,12 +375,15 @@ fn attach<M: DbModel>(
     pks.sort_unstable();
     pks.dedup();
     for node in nodes {
+        // Read before loading: a write racing the load makes the set stale.
+        let version = junction_version(session, node.relation);
         let loaded = (node.relation.load)(session, node.relation, &pks, &node.children)?;
         let by_pk: HashMap<i64, Set> = pks.iter().copied().zip(loaded).collect();
         for record in records.iter_mut() {
             if let Some(set) = by_pk.get(&record.record.pk()) {
-                let writes = field_writes(&record.record, node.relation);
-                record.sets.push((node.relation, Arc::clone(set), writes));
+                record
+                    .sets
+                    .push((node.relation, Arc::clone(set), version.clone()));
             }
         }
     }

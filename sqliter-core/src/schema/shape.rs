@@ -103,9 +103,9 @@ impl Affinity {
     pub fn holds(self, sql_type: SqlType) -> bool {
         match sql_type {
             SqlType::Integer => !matches!(self, Self::Real),
-            SqlType::Real => true,
             SqlType::Text => matches!(self, Self::Text | Self::Blob),
-            SqlType::Blob => true,
+            // Floats survive every affinity; blobs are never converted.
+            SqlType::Real | SqlType::Blob => true,
         }
     }
 }
