@@ -6,22 +6,25 @@ use serde::de::DeserializeOwned;
 use sqliter_core::cache::Cacheable;
 use sqliter_core::query::exec;
 use sqliter_core::query::{Assignment, DictRow, QueryChain, QuerySpec, Terminal};
-use sqliter_core::Related;
 use sqliter_core::{DbModel, Result, Session};
+use sqliter_core::{Partial, Record, Related};
 
 use crate::db::AsyncSqliterDB;
 
 /// A query on `M` against an [`AsyncSqliterDB`]. The chain is the very
 /// same as the sync builder's ([`QueryChain`]); only the terminals are
 /// `async`. Each terminal is one round trip to the database thread.
+///
+/// `R` is what the row terminals return: `M`, or [`Partial<M>`] once
+/// `fields`, `exclude` or `only` chose the columns.
 #[derive(Debug)]
-pub struct AsyncQueryBuilder<M> {
+pub struct AsyncQueryBuilder<M, R = M> {
     db: AsyncSqliterDB,
     spec: QuerySpec,
-    _model: PhantomData<fn() -> M>,
+    _model: PhantomData<fn() -> (M, R)>,
 }
 
-impl<M> Clone for AsyncQueryBuilder<M> {
+impl<M, R> Clone for AsyncQueryBuilder<M, R> {
     fn clone(&self) -> Self {
         Self {
             db: self.db.clone(),
@@ -31,10 +34,18 @@ impl<M> Clone for AsyncQueryBuilder<M> {
     }
 }
 
-impl<M: DbModel> QueryChain for AsyncQueryBuilder<M> {
+impl<M: DbModel, R: Record<Model = M>> QueryChain for AsyncQueryBuilder<M, R> {
     type Model = M;
+    type Partial = AsyncQueryBuilder<M, Partial<M>>;
     fn spec_mut(&mut self) -> &mut QuerySpec {
         &mut self.spec
+    }
+    fn into_partial(self) -> Self::Partial {
+        AsyncQueryBuilder {
+            db: self.db,
+            spec: self.spec,
+            _model: PhantomData,
+        }
     }
 }
 
@@ -47,6 +58,19 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
         }
     }
 
+    /// Every matching record with the relations `prefetch_related` names,
+    /// loaded by one extra query per level, all in one round trip (never
+    /// cached).
+    pub async fn fetch_related(&self) -> Result<Vec<Related<M>>>
+    where
+        M: Sync,
+    {
+        exec::check(&self.spec, Terminal::Related)?;
+        self.run(exec::fetch_related::<M>).await
+    }
+}
+
+impl<M: DbModel, R: Record<Model = M>> AsyncQueryBuilder<M, R> {
     async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -87,34 +111,23 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
             .collect()
     }
 
-    /// Every matching record with the relations `prefetch_related` names,
-    /// loaded by one extra query per level, all in one round trip (never
-    /// cached).
-    pub async fn fetch_related(&self) -> Result<Vec<Related<M>>>
-    where
-        M: Sync,
-    {
-        exec::check(&self.spec, Terminal::Related)?;
-        self.run(exec::fetch_related::<M>).await
-    }
-
     /// Every matching row.
-    pub async fn fetch_all(&self) -> Result<Vec<M>> {
+    pub async fn fetch_all(&self) -> Result<Vec<R>> {
         self.cached(Terminal::All, exec::fetch_all).await
     }
 
     /// The first matching row, or `None`.
-    pub async fn fetch_one(&self) -> Result<Option<M>> {
+    pub async fn fetch_one(&self) -> Result<Option<R>> {
         self.cached(Terminal::First, exec::fetch_first).await
     }
 
     /// The first matching row in the query's order, or `None`.
-    pub async fn fetch_first(&self) -> Result<Option<M>> {
+    pub async fn fetch_first(&self) -> Result<Option<R>> {
         self.cached(Terminal::First, exec::fetch_first).await
     }
 
     /// The last matching row in the query's order, or `None`.
-    pub async fn fetch_last(&self) -> Result<Option<M>> {
+    pub async fn fetch_last(&self) -> Result<Option<R>> {
         self.cached(Terminal::Last, exec::fetch_last).await
     }
 

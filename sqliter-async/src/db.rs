@@ -12,7 +12,7 @@ use sqliter_core::query::exec::{self, Lookup};
 use sqliter_core::query::{Assignment, Param, QueryChain, QuerySpec, Terminal};
 use sqliter_core::GetOptions;
 use sqliter_core::{
-    CreateTableOptions, DbModel, DbOptions, Error, InsertOptions, Logger, Result, Session,
+    CreateTableOptions, DbModel, DbOptions, Error, InsertOptions, Logger, Record, Result, Session,
 };
 
 use crate::builder::AsyncQueryBuilder;
@@ -417,7 +417,9 @@ impl AsyncSqliterDB {
     }
 
     /// Save every field of a stored record and bump its `updated_at` (set
-    /// on `record` too); `RecordNotFound` if no row has its pk.
+    /// on `record` too); `RecordNotFound` if no row has its pk. A
+    /// [`Partial`](sqliter_core::Partial) record writes only the fields it
+    /// loaded; a change to a field it did not load is `InvalidUpdate`.
     ///
     /// ```
     /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions};
@@ -432,13 +434,13 @@ impl AsyncSqliterDB {
     /// assert_eq!(db.get::<Note>(note.pk).await?.unwrap().text, "final");
     /// # Ok(()) }
     /// ```
-    pub async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()> {
+    pub async fn update<R: Record + Clone>(&self, record: &mut R) -> Result<()> {
         let mut copy = record.clone();
         let updated_at = self
-            .run(move |s| engine::update(s, &mut copy).map(|()| copy.updated_at()))
+            .run(move |s| copy.save(s).map(|()| copy.model().updated_at()))
             .await?;
         if let Some(t) = updated_at {
-            record.set_updated_at(t);
+            record.model_mut().set_updated_at(t);
         }
         Ok(())
     }

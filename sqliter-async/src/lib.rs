@@ -37,10 +37,10 @@ pub use raw::RawConnection;
 pub use transaction::AsyncTransaction;
 
 pub use sqliter_core::{
-    cache, query, Aggregate, Assignment, CacheStats, Column, CreateTableOptions, DbModel,
-    DbOptions, DecodeError, DictRow, Error, Filter, ForeignKeyOf, GetOptions, InsertOptions,
-    Logger, ManyToManyOf, OrderKey, Param, PathFrom, Prefetched, QueryChain, Related, RelationPath,
-    Result, SqlMetadata, TextColumn, Value, ValueError,
+    cache, query, Aggregate, Assignment, CacheStats, Column, ColumnMismatch, CreateTableOptions,
+    DbModel, DbOptions, DecodeError, DictRow, Error, Filter, ForeignKeyOf, GetOptions,
+    InsertOptions, Logger, ManyToManyOf, OrderKey, Param, Partial, PathFrom, Prefetched,
+    QueryChain, Record, Related, RelationPath, Result, SqlMetadata, TextColumn, Value, ValueError,
 };
 pub use tokio_rusqlite;
 

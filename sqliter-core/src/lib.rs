@@ -77,7 +77,7 @@ pub use query::{
     Aggregate, Assignment, Column, DictRow, Filter, OrderKey, Param, QueryBuilder, QueryChain,
     QuerySpec, TextColumn,
 };
-pub use record::{GetOptions, InsertOptions};
+pub use record::{GetOptions, InsertOptions, Partial, Record};
 pub use relation::{
     AsyncRelationDb, ForeignKey, ForeignKeyOf, Link, LinkedDb, ManyToMany, ManyToManyMeta,
     ManyToManyOf, PathFrom, Prefetched, Related, RelationPath, RelationSlot, SelectDb, SqlMetadata,
@@ -113,7 +113,10 @@ pub mod __private {
         ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, RowLayout, TableMeta,
     };
     pub use crate::query::Column;
-    pub use crate::record::{bind_field, decode_field, decode_pk, decode_timestamp, ModelSql};
+    pub use crate::record::{
+        bind_field, decode_field, decode_pk, decode_timestamp, encode_field, not_a_data_column,
+        ModelSql,
+    };
     pub use crate::record::{
         check_field, unselected, Probe, ViaClone, ViaDefault, ViaHeapSize, ViaNoClone,
         ViaNoDefault, ViaNoHeapSize,
@@ -122,6 +125,7 @@ pub mod __private {
         load_children, load_related, related_query, Link, LinkedDb, ManyToManyMeta, ManyToManyOf,
         RelationPath, RelationSlot, SelectDb, Side, ToManyRelation, Via,
     };
+    pub use crate::value::Value;
     pub use crate::value::{
         Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,
     };

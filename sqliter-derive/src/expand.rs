@@ -64,6 +64,7 @@ fn fallback(krate: &TokenStream, ident: &Ident) -> TokenStream {
                 fn updated_at(&self) -> ::core::option::Option<i64> { ::core::unreachable!() }
                 fn set_updated_at(&mut self, _: i64) { ::core::unreachable!() }
                 fn bind_data(&self, _: &mut __sq::Statement<'_>, _: usize) -> __sq::Result<()> { ::core::unreachable!() }
+                fn column_value(&self, _: usize) -> __sq::Result<__sq::Value> { ::core::unreachable!() }
                 fn from_row(_: &__sq::Row<'_>, _: &__sq::RowLayout, _: &__sq::DecodeContext) -> __sq::Result<Self> { ::core::unreachable!() }
                 fn model_sql() -> &'static __sq::ModelSql { ::core::unreachable!() }
                 fn cache_clone(&self) -> ::core::option::Option<Self> { ::core::unreachable!() }
@@ -257,7 +258,7 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
     let codecs = data.iter().map(codec_definition);
     let indexes = index_entries(model);
 
-    let binds = bind_statements(&data);
+    let writers = column_writers(&data);
     let decodes = field_decoders(model, &data);
 
     let created = timestamp_accessors(model, Reserved::CreatedAt);
@@ -305,10 +306,7 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
                 #created
                 #updated
 
-                fn bind_data(&self, __stmt: &mut __sq::Statement<'_>, __first: usize) -> __sq::Result<()> {
-                    #(#binds)*
-                    ::core::result::Result::Ok(())
-                }
+                #writers
 
                 fn from_row(
                     __row: &__sq::Row<'_>,
@@ -493,6 +491,26 @@ fn register_to_many(
 }
 
 /// Bind every data field, in table order.
+/// `bind_data` (every data column, in order) and `column_value` (one, by
+/// table position): how a record's values reach SQL.
+fn column_writers(data: &[DataField<'_, '_>]) -> TokenStream {
+    let binds = bind_statements(data);
+    let values = column_values(data);
+    quote! {
+        fn bind_data(&self, __stmt: &mut __sq::Statement<'_>, __first: usize) -> __sq::Result<()> {
+            #(#binds)*
+            ::core::result::Result::Ok(())
+        }
+
+        fn column_value(&self, __column: usize) -> __sq::Result<__sq::Value> {
+            match __column {
+                #(#values)*
+                _ => ::core::result::Result::Err(__sq::not_a_data_column(Self::META, __column)),
+            }
+        }
+    }
+}
+
 fn bind_statements(data: &[DataField<'_, '_>]) -> Vec<TokenStream> {
     data.iter()
         .enumerate()
@@ -502,6 +520,20 @@ fn bind_statements(data: &[DataField<'_, '_>]) -> Vec<TokenStream> {
             let column = d.column_index;
             quote! {
                 __sq::bind_field(__stmt, __first + #i, &self.#field, &#codec, Self::META, #column)?;
+            }
+        })
+        .collect()
+}
+
+/// `column_value`'s arms: each data column's value, by table position.
+fn column_values(data: &[DataField<'_, '_>]) -> Vec<TokenStream> {
+    data.iter()
+        .map(|d| {
+            let field = d.field.ident;
+            let codec = codec_const(d);
+            let column = d.column_index;
+            quote! {
+                #column => __sq::encode_field(&self.#field, &#codec, Self::META, #column),
             }
         })
         .collect()

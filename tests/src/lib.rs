@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqliter_core::cache::Cacheable;
 use sqliter_core::{
     CacheStats, CreateTableOptions, DbModel, DbOptions, ForeignKeyOf, GetOptions, InsertOptions,
-    ManyToManyOf, Related, Result, SqliterDB,
+    ManyToManyOf, Partial, Record, Related, Result, SqliterDB,
 };
 
 /// A database door, seen through async methods (the sync door's simply
@@ -20,7 +20,10 @@ use sqliter_core::{
 #[allow(async_fn_in_trait)]
 pub trait Door: Sized {
     /// The door's query builder.
-    type Query<'a, M: DbModel>: QueryChain<Model = M> + Terminals<M> + Clone
+    type Query<'a, M: DbModel>: QueryChain<Model = M, Partial: Terminals<M, Partial<M>> + Clone>
+        + Terminals<M>
+        + FetchRelated<M>
+        + Clone
     where
         Self: 'a;
 
@@ -53,7 +56,7 @@ pub trait Door: Sized {
             .await
     }
     async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>>;
-    async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()>;
+    async fn update<R: Record + Clone>(&self, record: &mut R) -> Result<()>;
     async fn delete<M: DbModel>(&self, pk: i64) -> Result<()>;
     async fn update_where<M: DbModel>(
         &self,
@@ -86,13 +89,14 @@ pub trait Door: Sized {
     async fn query_text(&self, sql: &str) -> String;
 }
 
-/// The terminal methods of both query builders.
+/// The terminal methods of both query builders; `R` is the row type (`M`,
+/// or `Partial<M>` after a projection).
 #[allow(async_fn_in_trait)]
-pub trait Terminals<M> {
-    async fn fetch_all(&self) -> Result<Vec<M>>;
-    async fn fetch_one(&self) -> Result<Option<M>>;
-    async fn fetch_first(&self) -> Result<Option<M>>;
-    async fn fetch_last(&self) -> Result<Option<M>>;
+pub trait Terminals<M, R = M> {
+    async fn fetch_all(&self) -> Result<Vec<R>>;
+    async fn fetch_one(&self) -> Result<Option<R>>;
+    async fn fetch_first(&self) -> Result<Option<R>>;
+    async fn fetch_last(&self) -> Result<Option<R>>;
     async fn count(&self) -> Result<u64>;
     async fn exists(&self) -> Result<bool>;
     async fn update<A: Into<Assignment>>(&self, values: impl IntoIterator<Item = A>)
@@ -100,18 +104,23 @@ pub trait Terminals<M> {
     async fn delete(&self) -> Result<u64>;
     async fn fetch_dicts(&self) -> Result<Vec<DictRow>>;
     async fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>>;
+}
+
+/// `fetch_related`, on builders of whole records.
+#[allow(async_fn_in_trait)]
+pub trait FetchRelated<M> {
     async fn fetch_related(&self) -> Result<Vec<Related<M>>>
     where
         M: Sync;
 }
 
 macro_rules! forward_terminals {
-    ($builder:ty $(, $await:tt)?) => {
-        impl<M: DbModel> Terminals<M> for $builder {
-            async fn fetch_all(&self) -> Result<Vec<M>> { Self::fetch_all(self)$(.$await)? }
-            async fn fetch_one(&self) -> Result<Option<M>> { Self::fetch_one(self)$(.$await)? }
-            async fn fetch_first(&self) -> Result<Option<M>> { Self::fetch_first(self)$(.$await)? }
-            async fn fetch_last(&self) -> Result<Option<M>> { Self::fetch_last(self)$(.$await)? }
+    ($builder:ty, $whole:ty $(, $await:tt)?) => {
+        impl<M: DbModel, R: Record<Model = M>> Terminals<M, R> for $builder {
+            async fn fetch_all(&self) -> Result<Vec<R>> { Self::fetch_all(self)$(.$await)? }
+            async fn fetch_one(&self) -> Result<Option<R>> { Self::fetch_one(self)$(.$await)? }
+            async fn fetch_first(&self) -> Result<Option<R>> { Self::fetch_first(self)$(.$await)? }
+            async fn fetch_last(&self) -> Result<Option<R>> { Self::fetch_last(self)$(.$await)? }
             async fn count(&self) -> Result<u64> { Self::count(self)$(.$await)? }
             async fn exists(&self) -> Result<bool> { Self::exists(self)$(.$await)? }
             async fn update<A: Into<Assignment>>(&self, values: impl IntoIterator<Item = A>) -> Result<u64> {
@@ -120,12 +129,17 @@ macro_rules! forward_terminals {
                         async fn delete(&self) -> Result<u64> { Self::delete(self)$(.$await)? }
             async fn fetch_dicts(&self) -> Result<Vec<DictRow>> { Self::fetch_dicts(self)$(.$await)? }
             async fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>> { Self::fetch_as(self)$(.$await)? }
+        }
+        impl<M: DbModel> FetchRelated<M> for $whole {
             async fn fetch_related(&self) -> Result<Vec<Related<M>>> where M: Sync { Self::fetch_related(self)$(.$await)? }
         }
     };
 }
-forward_terminals!(sqliter_core::QueryBuilder<'_, M>);
-forward_terminals!(sqliter_async::AsyncQueryBuilder<M>, await);
+forward_terminals!(
+    sqliter_core::QueryBuilder<'_, M, R>,
+    sqliter_core::QueryBuilder<'_, M>
+);
+forward_terminals!(sqliter_async::AsyncQueryBuilder<M, R>, sqliter_async::AsyncQueryBuilder<M>, await);
 
 impl Door for SqliterDB {
     type Query<'a, M: DbModel> = sqliter_core::QueryBuilder<'a, M>;
@@ -165,7 +179,7 @@ impl Door for SqliterDB {
     async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>> {
         SqliterDB::get(self, pk)
     }
-    async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()> {
+    async fn update<R: Record + Clone>(&self, record: &mut R) -> Result<()> {
         SqliterDB::update(self, record)
     }
     async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
@@ -276,7 +290,7 @@ impl Door for AsyncSqliterDB {
     async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>> {
         AsyncSqliterDB::get(self, pk).await
     }
-    async fn update<M: DbModel + Clone>(&self, record: &mut M) -> Result<()> {
+    async fn update<R: Record + Clone>(&self, record: &mut R) -> Result<()> {
         AsyncSqliterDB::update(self, record).await
     }
     async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {

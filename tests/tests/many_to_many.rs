@@ -11,7 +11,7 @@ macro_rules! m2m_suite {
         use sqliter_core::prelude::*;
         use sqliter_core::{DbModel, DbOptions, Error};
         use $krate::$m2m;
-        use sqliter_tests::{manager, Door, Manager, Terminals};
+        use sqliter_tests::{manager, Door, FetchRelated, Manager, Terminals};
         use std::sync::atomic::Ordering;
 
         type Db = $door;
@@ -437,7 +437,7 @@ macro_rules! m2m_suite {
             let d = door(&db);
             let expected = tagged(&db).await;
             let before = selects.load(Ordering::SeqCst);
-            let articles = Terminals::fetch_related(&d.select::<Article>().prefetch_related("tags")).await.unwrap();
+            let articles = FetchRelated::fetch_related(&d.select::<Article>().prefetch_related("tags")).await.unwrap();
             assert_eq!(selects.load(Ordering::SeqCst), before + 2, "prefetch is not 2 queries");
             for (record, (_, want)) in articles.iter().zip(&expected) {
                 let set = record.prefetched::<Tag>("tags").unwrap();
@@ -446,7 +446,7 @@ macro_rules! m2m_suite {
             }
             assert_eq!(selects.load(Ordering::SeqCst), before + 2, "reading the sets ran queries");
             // The reverse side, typed.
-            let tags = Terminals::fetch_related(&d.select::<Tag>().prefetch_related(Tag::ARTICLES)).await.unwrap();
+            let tags = FetchRelated::fetch_related(&d.select::<Tag>().prefetch_related(Tag::ARTICLES)).await.unwrap();
             assert_eq!(selects.load(Ordering::SeqCst), before + 4);
             let titles: Vec<Vec<&str>> = tags
                 .iter()
@@ -471,7 +471,7 @@ macro_rules! m2m_suite {
             manager(&lang.tags).add(&[&tags[1], &tags[2]]).await.unwrap();
             manager(&misc.tags).add(&[&tags[1]]).await.unwrap();
             let before = selects.load(Ordering::SeqCst);
-            let articles = Terminals::fetch_related(&d.select::<Article>().prefetch_related("tags__categories")).await.unwrap();
+            let articles = FetchRelated::fetch_related(&d.select::<Article>().prefetch_related("tags__categories")).await.unwrap();
             assert_eq!(selects.load(Ordering::SeqCst), before + 3, "not one query per level");
             // Tag `b` is reached from two articles: both see its categories.
             for (record, (_, want)) in articles.iter().zip(&expected) {
@@ -500,7 +500,7 @@ macro_rules! m2m_suite {
             manager(&p3.friends).add(&[&p1, &p3]).await.unwrap();
             manager(&p1.friends).add(&[&p2]).await.unwrap();
             let before = selects.load(Ordering::SeqCst);
-            let all = Terminals::fetch_related(&d.select::<Person>().prefetch_related(Person::FRIENDS)).await.unwrap();
+            let all = FetchRelated::fetch_related(&d.select::<Person>().prefetch_related(Person::FRIENDS)).await.unwrap();
             assert_eq!(selects.load(Ordering::SeqCst), before + 2);
             let mut from_memory = Vec::new();
             for p in &all {
@@ -520,7 +520,7 @@ macro_rules! m2m_suite {
             let d = door(&db);
             tagged(&db).await;
             let extra = tag(&db, "extra").await;
-            let articles = Terminals::fetch_related(&d.select::<Article>().prefetch_related("tags")).await.unwrap();
+            let articles = FetchRelated::fetch_related(&d.select::<Article>().prefetch_related("tags")).await.unwrap();
             let first = &articles[0];
             assert_eq!(first.prefetched::<Tag>("tags").unwrap().count(), 2);
             // The write goes to the database...
@@ -544,8 +544,8 @@ macro_rules! m2m_suite {
             let db = open(DbOptions::memory()).await;
             let d = door(&db);
             tagged(&db).await;
-            let tags = Terminals::fetch_related(&d.select::<Tag>().prefetch_related(Tag::ARTICLES)).await.unwrap();
-            let articles = Terminals::fetch_related(&d.select::<Article>().prefetch_related("tags")).await.unwrap();
+            let tags = FetchRelated::fetch_related(&d.select::<Tag>().prefetch_related(Tag::ARTICLES)).await.unwrap();
+            let articles = FetchRelated::fetch_related(&d.select::<Article>().prefetch_related("tags")).await.unwrap();
             let (a, c) = (&tags[0], &tags[2]);
             assert_eq!(a.prefetched::<Article>("articles").unwrap().count(), 1);
             // Article "three" gains tag a through its own field...

@@ -57,8 +57,8 @@ async fn db<D: Door>() -> D {
     db
 }
 
-fn names(items: &[Item]) -> Vec<&str> {
-    items.iter().map(|i| i.name.as_str()).collect()
+fn names<R: std::borrow::Borrow<Item>>(items: &[R]) -> Vec<&str> {
+    items.iter().map(|i| i.borrow().name.as_str()).collect()
 }
 
 const ALL: [&str; 15] = [
@@ -124,7 +124,7 @@ door_tests!(
     dates_in_filters_are_converted_as_stored,
 );
 
-fn err_of(result: sqliter_core::Result<Vec<Item>>) -> Error {
+fn err_of<R: std::fmt::Debug>(result: sqliter_core::Result<Vec<R>>) -> Error {
     result.expect_err("expected an error")
 }
 

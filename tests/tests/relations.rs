@@ -11,7 +11,7 @@ macro_rules! relation_suite {
         use sqliter_core::prelude::*;
         use sqliter_core::{DbModel, DbOptions, Error};
         use $krate::$fk;
-        use sqliter_tests::{Door, Terminals};
+        use sqliter_tests::{Door, FetchRelated, Terminals};
         use std::sync::atomic::Ordering;
 
         type Db = $door;
@@ -424,7 +424,7 @@ macro_rules! relation_suite {
             let loaded = reviews[0].book.get().unwrap().author.get().unwrap();
             assert_eq!(loaded.country.get().unwrap().name, "UK");
             assert_eq!(Author::BOOKS.then(Book::REVIEWS).as_str(), "books__reviews");
-            let authors = Terminals::fetch_related(&d.select::<Author>().prefetch_related(Author::BOOKS.then(Book::REVIEWS)))
+            let authors = FetchRelated::fetch_related(&d.select::<Author>().prefetch_related(Author::BOOKS.then(Book::REVIEWS)))
                 .await
                 .unwrap();
             let books = authors[0].related(&Author::BOOKS).unwrap();
@@ -485,7 +485,7 @@ macro_rules! relation_suite {
             }
             d.bulk_insert(&mut books).await.unwrap();
             let before = selects.load(Ordering::SeqCst);
-            let authors = Terminals::fetch_related(&d.select::<Author>().prefetch_related("books")).await.unwrap();
+            let authors = FetchRelated::fetch_related(&d.select::<Author>().prefetch_related("books")).await.unwrap();
             assert_eq!(selects.load(Ordering::SeqCst), before + 2, "prefetch is not 2 queries");
             assert_eq!(authors.len(), 100);
             for (a, record) in authors.iter().enumerate() {
@@ -516,7 +516,7 @@ macro_rules! relation_suite {
             }
             d.insert(Profile { bio: "b".into(), author: $fk::to(&bob), ..Default::default() }).await.unwrap();
             let before = selects.load(Ordering::SeqCst);
-            let authors = Terminals::fetch_related(
+            let authors = FetchRelated::fetch_related(
                 &d.select::<Author>()
                     .prefetch_related("books__reviews")
                     .prefetch_related("books")
@@ -545,7 +545,7 @@ macro_rules! relation_suite {
             let db = open(DbOptions::memory()).await;
             let d = door(&db);
             for path in ["author", "title", "nope", "reviews__nope"] {
-                let err = Terminals::fetch_related(&d.select::<Book>().prefetch_related(path)).await.unwrap_err();
+                let err = FetchRelated::fetch_related(&d.select::<Book>().prefetch_related(path)).await.unwrap_err();
                 assert!(
                     matches!(&err, Error::InvalidPrefetch { path: p, .. } if p == path),
                     "{path}: {err:?}"

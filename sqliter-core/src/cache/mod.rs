@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use lru::LruCache;
 
 use crate::model::DbModel;
+use crate::record::Record;
 
 /// Cache hit and miss counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -72,24 +73,27 @@ pub trait Cacheable: Sized + Send + 'static {
     fn cache_size(&self) -> usize;
 }
 
-impl<M: DbModel> Cacheable for Vec<M> {
+impl<R: Record> Cacheable for Vec<R> {
     fn cache_copy(&self) -> Option<Self> {
-        self.iter().map(DbModel::cache_clone).collect()
+        self.iter().map(Record::cache_copy).collect()
     }
     fn cache_size(&self) -> usize {
-        self.iter().map(DbModel::size_estimate).sum::<usize>() + std::mem::size_of::<Self>()
+        self.iter()
+            .map(|r| r.model().size_estimate())
+            .sum::<usize>()
+            + std::mem::size_of::<Self>()
     }
 }
 
-impl<M: DbModel> Cacheable for Option<M> {
+impl<R: Record> Cacheable for Option<R> {
     fn cache_copy(&self) -> Option<Self> {
         match self {
-            Some(m) => m.cache_clone().map(Some),
+            Some(r) => r.cache_copy().map(Some),
             None => Some(None),
         }
     }
     fn cache_size(&self) -> usize {
-        self.as_ref().map_or(0, DbModel::size_estimate) + std::mem::size_of::<Self>()
+        self.as_ref().map_or(0, |r| r.model().size_estimate()) + std::mem::size_of::<Self>()
     }
 }
 

@@ -394,7 +394,10 @@ impl SqliterDB {
     }
 
     /// Save every field of a stored record and bump its `updated_at`;
-    /// `RecordNotFound` if no row has its pk.
+    /// `RecordNotFound` if no row has its pk. A [`Partial`](crate::Partial)
+    /// record (read with `fields` / `exclude` / `only`) writes only the
+    /// fields it loaded; a change to a field it did not load is
+    /// `InvalidUpdate`, nothing written.
     ///
     /// ```
     /// # use sqliter_core::{DbModel, SqliterDB};
@@ -406,8 +409,8 @@ impl SqliterDB {
     /// assert_eq!(db.get::<Note>(note.pk)?.unwrap().text, "final");
     /// # Ok::<(), sqliter_core::Error>(())
     /// ```
-    pub fn update<M: DbModel>(&self, record: &mut M) -> Result<()> {
-        self.with_session(|s| record::update(s, record))
+    pub fn update<R: crate::Record>(&self, record: &mut R) -> Result<()> {
+        self.with_session(|s| record.save(s))
     }
 
     /// Delete the row of `M` with primary key `pk`; `RecordNotFound` if

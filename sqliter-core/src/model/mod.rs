@@ -44,6 +44,11 @@ pub trait DbModel: Sized + Send + 'static {
     fn bind_data(&self, stmt: &mut Statement<'_>, first: usize) -> Result<()>;
 
     #[doc(hidden)]
+    /// The value data column `column` (a table position) would be stored
+    /// as; partial records compare and write single columns with it.
+    fn column_value(&self, column: usize) -> Result<crate::value::Value>;
+
+    #[doc(hidden)]
     /// Build a record from a row laid out as `layout` says ; unselected fields take their type's `Default`.
     fn from_row(row: &Row<'_>, layout: &RowLayout, ctx: &DecodeContext) -> Result<Self>;
 

@@ -14,6 +14,7 @@ use crate::cache::Cacheable;
 use crate::db::SqliterDB;
 use crate::error::Result;
 use crate::model::DbModel;
+use crate::record::{Partial, Record};
 use crate::relation::Related;
 use crate::session::Session;
 
@@ -41,14 +42,17 @@ use crate::session::Session;
 /// assert_eq!(recent.iter().map(|b| b.title.as_str()).collect::<Vec<_>>(), ["Anathem", "Piranesi"]);
 /// # Ok(()) }
 /// ```
+///
+/// `R` is what the row terminals return: `M`, or [`Partial<M>`] once
+/// `fields`, `exclude` or `only` chose the columns.
 #[derive(Debug)]
-pub struct QueryBuilder<'db, M> {
+pub struct QueryBuilder<'db, M, R = M> {
     db: &'db SqliterDB,
     spec: QuerySpec,
-    _model: PhantomData<fn() -> M>,
+    _model: PhantomData<fn() -> (M, R)>,
 }
 
-impl<M> Clone for QueryBuilder<'_, M> {
+impl<M, R> Clone for QueryBuilder<'_, M, R> {
     fn clone(&self) -> Self {
         Self {
             db: self.db,
@@ -58,10 +62,18 @@ impl<M> Clone for QueryBuilder<'_, M> {
     }
 }
 
-impl<M: DbModel> QueryChain for QueryBuilder<'_, M> {
+impl<'db, M: DbModel, R: Record<Model = M>> QueryChain for QueryBuilder<'db, M, R> {
     type Model = M;
+    type Partial = QueryBuilder<'db, M, Partial<M>>;
     fn spec_mut(&mut self) -> &mut QuerySpec {
         &mut self.spec
+    }
+    fn into_partial(self) -> Self::Partial {
+        QueryBuilder {
+            db: self.db,
+            spec: self.spec,
+            _model: PhantomData,
+        }
     }
 }
 
@@ -74,6 +86,15 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
         }
     }
 
+    /// Every matching record with the relations `prefetch_related` names,
+    /// loaded by one extra query per level (never cached).
+    pub fn fetch_related(&self) -> Result<Vec<Related<M>>> {
+        exec::check(&self.spec, Terminal::Related)?;
+        self.db.with_session(|s| exec::fetch_related(s, &self.spec))
+    }
+}
+
+impl<M: DbModel, R: Record<Model = M>> QueryBuilder<'_, M, R> {
     fn run<T>(&self, f: impl FnOnce(&Session<'_>, &QuerySpec) -> Result<T>) -> Result<T> {
         if let Some(error) = &self.spec.error {
             return Err(error.clone());
@@ -101,32 +122,25 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
         self.fetch_dicts()?.iter().map(DictRow::decode).collect()
     }
 
-    /// Every matching record with the relations `prefetch_related` names,
-    /// loaded by one extra query per level (never cached).
-    pub fn fetch_related(&self) -> Result<Vec<Related<M>>> {
-        exec::check(&self.spec, Terminal::Related)?;
-        self.db.with_session(|s| exec::fetch_related(s, &self.spec))
-    }
-
     /// Every matching row.
-    pub fn fetch_all(&self) -> Result<Vec<M>> {
+    pub fn fetch_all(&self) -> Result<Vec<R>> {
         self.cached(Terminal::All, exec::fetch_all)
     }
 
     /// The first matching row, or `None`.
-    pub fn fetch_one(&self) -> Result<Option<M>> {
+    pub fn fetch_one(&self) -> Result<Option<R>> {
         self.cached(Terminal::First, exec::fetch_first)
     }
 
     /// The first matching row in the query's order, or `None` (same as
     /// `fetch_one`; both run with `LIMIT 1`).
-    pub fn fetch_first(&self) -> Result<Option<M>> {
+    pub fn fetch_first(&self) -> Result<Option<R>> {
         self.cached(Terminal::First, exec::fetch_first)
     }
 
     /// The last matching row in the query's order (primary-key order by
     /// default), or `None`. The builder is left unchanged.
-    pub fn fetch_last(&self) -> Result<Option<M>> {
+    pub fn fetch_last(&self) -> Result<Option<R>> {
         self.cached(Terminal::Last, exec::fetch_last)
     }
 

@@ -18,8 +18,17 @@ pub trait QueryChain: Sized {
     /// The model queried.
     type Model: DbModel;
 
+    /// The same query returning partial records ([`Partial`]), what
+    /// `fields`, `exclude` and `only` turn it into.
+    ///
+    /// [`Partial`]: crate::Partial
+    type Partial: QueryChain<Model = Self::Model>;
+
     #[doc(hidden)]
     fn spec_mut(&mut self) -> &mut QuerySpec;
+
+    #[doc(hidden)]
+    fn into_partial(self) -> Self::Partial;
 
     /// Keep rows matching a typed condition (ANDed with the others).
     fn filter(mut self, filter: Filter<Self::Model>) -> Self {
@@ -103,10 +112,12 @@ pub trait QueryChain: Sized {
         self
     }
 
-    /// Load only these fields (and always `pk`). Unselected fields hold
-    /// their type's `Default`; a field whose type has none makes the fetch
-    /// fail with `InvalidProjection`. An empty list selects everything.
-    fn fields<S: AsRef<str>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+    /// Load only these fields (and always `pk`). The query then returns
+    /// [`Partial`](crate::Partial) records: unselected fields hold their
+    /// type's `Default` (a field whose type has none makes the fetch fail
+    /// with `InvalidProjection`), and saving one writes only the loaded
+    /// fields. An empty list selects everything.
+    fn fields<S: AsRef<str>>(mut self, fields: impl IntoIterator<Item = S>) -> Self::Partial {
         let spec = self.spec_mut();
         let mut selected = vec![false; spec.table.columns.len()];
         selected[0] = true;
@@ -119,12 +130,12 @@ pub trait QueryChain: Sized {
             }
         }
         spec.projection = any.then(|| positions_of(&selected));
-        self
+        self.into_partial()
     }
 
-    /// Load every field except these (`pk` cannot be excluded). Replaces an
-    /// earlier `fields`.
-    fn exclude<S: AsRef<str>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+    /// Load every field except these (`pk` cannot be excluded), as
+    /// [`Partial`](crate::Partial) records. Replaces an earlier `fields`.
+    fn exclude<S: AsRef<str>>(mut self, fields: impl IntoIterator<Item = S>) -> Self::Partial {
         let spec = self.spec_mut();
         let mut selected = vec![true; spec.table.columns.len()];
         let mut any = false;
@@ -144,11 +155,11 @@ pub trait QueryChain: Sized {
             ));
         }
         spec.projection = any.then(|| positions_of(&selected));
-        self
+        self.into_partial()
     }
 
-    /// Load one field (and `pk`).
-    fn only(self, field: &str) -> Self {
+    /// Load one field (and `pk`), as [`Partial`](crate::Partial) records.
+    fn only(self, field: &str) -> Self::Partial {
         self.fields([field])
     }
 

@@ -12,6 +12,7 @@ use crate::cache::{CacheKey, Cacheable};
 use crate::db::Settings;
 use crate::error::{classify, Error, Operation, Result};
 use crate::model::{ColumnKind, DbModel, RowLayout};
+use crate::record::Record;
 use crate::relation::joined::RelatedPlan;
 pub use crate::relation::prefetch::fetch_related;
 use crate::session::{unix_now, Session};
@@ -311,28 +312,31 @@ fn for_each_row_in<M: DbModel>(
     Ok(())
 }
 
-fn rows<M: DbModel>(session: &Session<'_>, spec: &QuerySpec, mode: Mode) -> Result<Vec<M>> {
+/// The rows of `spec` as `R`s: whole records, or partial ones knowing the
+/// columns the projection loaded.
+fn rows<R: Record>(session: &Session<'_>, spec: &QuerySpec, mode: Mode) -> Result<Vec<R>> {
+    let loaded: Option<Arc<[usize]>> = spec.projection.as_deref().map(Arc::from);
     let mut out = Vec::new();
-    for_each_row_in(session, spec, mode, &mut |record, _| {
-        out.push(record);
+    for_each_row_in::<R::Model>(session, spec, mode, &mut |record, _| {
+        out.push(R::from_query(record, loaded.as_ref())?);
         Ok(())
     })?;
     Ok(out)
 }
 
 /// Every matching row.
-pub fn fetch_all<M: DbModel>(session: &Session<'_>, spec: &QuerySpec) -> Result<Vec<M>> {
+pub fn fetch_all<R: Record>(session: &Session<'_>, spec: &QuerySpec) -> Result<Vec<R>> {
     rows(session, spec, Mode::Rows)
 }
 
 /// The first matching row in the query's order (`fetch_one` and
 /// `fetch_first` alike), or `None`.
-pub fn fetch_first<M: DbModel>(session: &Session<'_>, spec: &QuerySpec) -> Result<Option<M>> {
+pub fn fetch_first<R: Record>(session: &Session<'_>, spec: &QuerySpec) -> Result<Option<R>> {
     Ok(rows(session, spec, Mode::First)?.pop())
 }
 
 /// The last matching row in the query's order, or `None`.
-pub fn fetch_last<M: DbModel>(session: &Session<'_>, spec: &QuerySpec) -> Result<Option<M>> {
+pub fn fetch_last<R: Record>(session: &Session<'_>, spec: &QuerySpec) -> Result<Option<R>> {
     Ok(rows(session, spec, Mode::Last)?.pop())
 }
 

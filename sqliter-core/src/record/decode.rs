@@ -12,6 +12,38 @@ use crate::value::{DecodeContext, FieldCodec, Plain};
 pub const I64: FieldCodec<i64> = FieldCodec::new::<Plain>();
 const NULLABLE_I64: FieldCodec<Option<i64>> = FieldCodec::new::<Plain>();
 
+/// The value `value` (column `column` of `meta`) is stored as.
+pub fn encode_field<T>(
+    value: &T,
+    codec: &FieldCodec<T>,
+    meta: &'static TableMeta,
+    column: usize,
+) -> Result<crate::value::Value> {
+    (codec.encode)(value)
+        .map(crate::value::Value::from_output)
+        .map_err(|reason| invalid_value(meta, column, reason))
+}
+
+fn invalid_value(
+    meta: &'static TableMeta,
+    column: usize,
+    reason: crate::error::ValueError,
+) -> Error {
+    Error::InvalidValue {
+        table: meta.table_name.to_owned(),
+        field: meta.columns[column].field.to_owned(),
+        reason,
+    }
+}
+
+/// A column the model's `column_value` does not hold (not a data column).
+pub fn not_a_data_column(meta: &'static TableMeta, column: usize) -> Error {
+    Error::Internal(format!(
+        "column {column} of {} is not a data column",
+        meta.model_name
+    ))
+}
+
 /// Bind `value` (column `column` of `meta`) at parameter `index`.
 #[inline]
 pub fn bind_field<T>(
@@ -22,11 +54,7 @@ pub fn bind_field<T>(
     meta: &'static TableMeta,
     column: usize,
 ) -> Result<()> {
-    let output = (codec.encode)(value).map_err(|reason| Error::InvalidValue {
-        table: meta.table_name.to_owned(),
-        field: meta.columns[column].field.to_owned(),
-        reason,
-    })?;
+    let output = (codec.encode)(value).map_err(|reason| invalid_value(meta, column, reason))?;
     stmt.raw_bind_parameter(index, output).map_err(|source| {
         crate::error::sql_error(stmt.expanded_sql().as_deref().unwrap_or(""), source)
     })

@@ -4,13 +4,16 @@
 //! and the async door sends the very same call to its database thread.
 
 mod decode;
+mod partial;
 mod sql;
 
 pub use decode::I64;
 pub use decode::{
-    bind_field, check_field, decode_field, decode_pk, decode_timestamp, unselected, Probe,
-    ViaClone, ViaDefault, ViaHeapSize, ViaNoClone, ViaNoDefault, ViaNoHeapSize,
+    bind_field, check_field, decode_field, decode_pk, decode_timestamp, encode_field,
+    not_a_data_column, unselected, Probe, ViaClone, ViaDefault, ViaHeapSize, ViaNoClone,
+    ViaNoDefault, ViaNoHeapSize,
 };
+pub use partial::{Partial, Record};
 pub use sql::ModelSql;
 
 use rusqlite::CachedStatement;
