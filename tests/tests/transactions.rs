@@ -246,3 +246,15 @@ fn closing_inside_a_closure_transaction_reports_the_lost_commit() {
     assert!(matches!(result, Err(Error::Transaction(_))), "{result:?}");
     assert!(!db.in_transaction());
 }
+
+#[test]
+fn a_panic_inside_with_connection_leaves_the_database_working() {
+    let db = db();
+    db.insert(note("kept")).unwrap();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        db.with_connection(|_| panic!("raw closure exploded"))
+    }));
+    assert!(outcome.is_err(), "the panic reaches the caller");
+    db.insert(note("after")).unwrap();
+    assert_eq!(texts(&db), ["kept", "after"], "same connection, data kept");
+}
