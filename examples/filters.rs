@@ -64,6 +64,7 @@ fn main() -> sqliter_core::Result<()> {
         ("name__istartswith", "GRAND".into()),
         ("name__iendswith", "É".into()),
         ("name__icontains", "café".into()),
+        ("name__iexact", "grand CAFÉ".into()),
     ];
     for (key, value) in lookups {
         let label = format!("{key} = {value}");
@@ -95,5 +96,18 @@ fn main() -> sqliter_core::Result<()> {
     );
     let unknown = db.select::<Item>().filter_by("colour", "red").fetch_all();
     println!("unknown field: {}", unknown.unwrap_err());
+    let wrong_kind = db.select::<Item>().filter_by("qty", "three").fetch_all();
+    println!("wrong kind of value: {}", wrong_kind.unwrap_err());
+
+    // A projection reads partial records; saving one writes only what it
+    // loaded, so the price and tag it did not read stay as stored.
+    let mut partial = db.select::<Item>().fields(["name"]).fetch_one()?.unwrap();
+    partial.name = "café crème".into();
+    db.update(&mut partial)?;
+    let stored = db.get::<Item>(partial.pk)?.unwrap();
+    println!(
+        "partial update kept price {:?} and tag {:?}",
+        stored.price, stored.tag
+    );
     Ok(())
 }
