@@ -577,6 +577,21 @@ macro_rules! relation_suite {
         }
 
         #[tokio::test]
+        async fn bulk_writes_on_a_with_count_query_are_refused_and_touch_nothing() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            counted_library(&db).await;
+            let authors = Terminals::count(&d.select::<Author>()).await.unwrap();
+            let q = d.select::<Author>().with_count("books", "n").filter_by("name", "Ann");
+            let err = Terminals::delete(&q).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidProjection(ref m) if m.contains("delete()")), "{err:?}");
+            let err = Terminals::update(&q, [("name", "Zed")]).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidProjection(ref m) if m.contains("update()")), "{err:?}");
+            assert_eq!(Terminals::count(&d.select::<Author>()).await.unwrap(), authors);
+            assert_eq!(Terminals::count(&d.select::<Author>().filter_by("name", "Zed")).await.unwrap(), 0);
+        }
+
+        #[tokio::test]
         async fn with_count_counts_a_reverse_relation_zeros_included() {
             let db = open(DbOptions::memory()).await;
             let d = door(&db);
