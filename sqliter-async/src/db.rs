@@ -283,6 +283,67 @@ impl AsyncSqliterDB {
             .await
     }
 
+    /// How `M`'s table in the file differs from the model; see
+    /// `SqliterDB::schema_diff`.
+    pub async fn schema_diff<M: DbModel>(&self) -> Result<sqliter_core::SchemaDiff> {
+        self.run(|s| engine::schema_diff(s, M::META)).await
+    }
+
+    /// The migration that would bring `M`'s table to the model, not
+    /// applied; see `SqliterDB::migration_plan`.
+    pub async fn migration_plan<M: DbModel>(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<sqliter_core::MigrationPlan> {
+        self.run(move |s| engine::migration_plan(s, M::META, options))
+            .await
+    }
+
+    /// Bring `M`'s table to the model's shape in one transaction, one
+    /// round trip; see `SqliterDB::migrate`.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions, MigrateOptions};
+    /// #[derive(DbModel, Debug, Clone, Default)]
+    /// #[sqliter(table_name = "notes")]
+    /// struct NoteV1 { pk: i64, text: String }
+    /// #[derive(DbModel, Debug, Clone, Default)]
+    /// struct Note { pk: i64, text: String, #[sqliter(default = 1)] stars: i32 }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqliter_async::Result<()> {
+    /// let db = AsyncSqliterDB::new(DbOptions::memory())?;
+    /// db.create_table::<NoteV1>().await?;
+    /// db.insert(NoteV1 { text: "old".into(), ..Default::default() }).await?;
+    /// db.migrate::<Note>(MigrateOptions::default()).await?;
+    /// assert_eq!(db.get::<Note>(1).await?.unwrap().stars, 1);
+    /// # Ok(()) }
+    /// ```
+    pub async fn migrate<M: DbModel>(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<sqliter_core::MigrationPlan> {
+        self.run(move |s| engine::migrate(s, M::META, options))
+            .await
+    }
+
+    /// Apply a plan made by [`migration_plan`](Self::migration_plan), or
+    /// refuse if the file changed since.
+    pub async fn apply_plan(
+        &self,
+        plan: &sqliter_core::MigrationPlan,
+    ) -> Result<sqliter_core::MigrationPlan> {
+        let plan = plan.clone();
+        self.run(move |s| engine::apply_plan(s, &plan)).await
+    }
+
+    /// Apply the named migrations not yet recorded, in order, each once in
+    /// its own transaction, all in one round trip; see
+    /// `SqliterDB::run_migrations`.
+    pub async fn run_migrations(&self, steps: Vec<sqliter_core::Migration>) -> Result<Vec<String>> {
+        self.run(move |s| engine::run_migrations(s, &steps)).await
+    }
+
     /// Drop `M`'s table; dropping a missing table is not an error.
     pub async fn drop_table<M: DbModel>(&self) -> Result<()> {
         self.run(|s| engine::drop_table(s, M::META.table_name))

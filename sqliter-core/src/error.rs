@@ -69,6 +69,46 @@ pub enum Error {
         columns: Vec<crate::schema::ColumnMismatch>,
     },
 
+    /// A migration would lose data (or cannot fill a new column) without an
+    /// explicit opt-in; nothing was changed.
+    #[error(
+        "cannot migrate {table}{}: {reason}{}",
+        if column.is_empty() { String::new() } else { format!(".{column}") },
+        DisplayPks(sample_pks)
+    )]
+    MigrationRefused {
+        /// The table concerned.
+        table: String,
+        /// The column concerned (empty for the whole table).
+        column: String,
+        /// What would be lost, and how to proceed.
+        reason: String,
+        /// How many rows are concerned.
+        rows: u64,
+        /// A few of their pks.
+        sample_pks: Vec<i64>,
+    },
+
+    /// A named migration recorded in the file is not among those given
+    /// (or two given share a name); nothing was applied.
+    #[error("unknown migration '{name}': {reason}")]
+    UnknownMigration {
+        /// The migration's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A named migration's step failed; its transaction was rolled back.
+    #[error("migration '{name}' failed")]
+    MigrationFailed {
+        /// The migration's name.
+        name: String,
+        /// What SQLite (or the step) said.
+        #[source]
+        source: Arc<rusqlite::Error>,
+    },
+
     /// `DROP TABLE` failed.
     #[error("failed to delete the table '{table}'")]
     TableDeletion {
@@ -296,6 +336,18 @@ impl<T: fmt::Display> fmt::Display for DisplayList<'_, T> {
             write!(f, "{item}")?;
         }
         Ok(())
+    }
+}
+
+struct DisplayPks<'a>(&'a [i64]);
+
+impl fmt::Display for DisplayPks<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let pks: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        write!(f, " (rows with pk {}, ...)", pks.join(", "))
     }
 }
 

@@ -82,6 +82,9 @@ pub use relation::{
     AsyncRelationDb, ForeignKey, ForeignKeyOf, Link, LinkedDb, ManyToMany, ManyToManyMeta,
     ManyToManyOf, PathFrom, Prefetched, Related, RelationPath, RelationSlot, SelectDb, SqlMetadata,
 };
+pub use schema::evolve::{
+    Change, MigrateOptions, Migration, MigrationPlan, SchemaDiff, MIGRATIONS_TABLE,
+};
 pub use schema::{
     create_table_sql, file_columns, index_sqls, Affinity, CheckedShapes, ColumnMismatch,
     CreateTableOptions, FileColumn,
@@ -102,7 +105,10 @@ pub mod prelude {
 /// the async door and other front ends.
 pub mod engine {
     pub use crate::record::{bulk_insert, delete, get, get_and_cache, insert, pk_key, update};
-    pub use crate::schema::{create_table, drop_all_tables, drop_table, table_names};
+    pub use crate::schema::{
+        apply_plan, create_table, drop_all_tables, drop_table, migrate, migration_plan,
+        run_migrations, schema_diff, table_names,
+    };
 }
 
 /// Everything generated code touches. Not public API.

@@ -48,6 +48,7 @@ pub struct IndexSpec {
 
 pub struct ContainerAttrs {
     pub table_name: Attr<LitStr>,
+    pub renamed_from: Attr<LitStr>,
     pub indexes: Attr<Vec<IndexSpec>>,
     pub unique_indexes: Attr<Vec<IndexSpec>>,
 }
@@ -107,6 +108,7 @@ fn path_name(meta: &ParseNestedMeta<'_>) -> String {
 pub fn parse_container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
     let mut out = ContainerAttrs {
         table_name: Attr::none("table_name"),
+        renamed_from: Attr::none("renamed_from"),
         indexes: Attr::none("indexes"),
         unique_indexes: Attr::none("unique_indexes"),
     };
@@ -115,6 +117,9 @@ pub fn parse_container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
             if meta.path.is_ident("table_name") {
                 let lit: LitStr = meta.value()?.parse()?;
                 out.table_name.set(cx, &meta.path, lit);
+            } else if meta.path.is_ident("renamed_from") {
+                let lit: LitStr = meta.value()?.parse()?;
+                out.renamed_from.set(cx, &meta.path, lit);
             } else if meta.path.is_ident("indexes") {
                 let list = parse_index_list(&meta)?;
                 out.indexes.set(cx, &meta.path, list);
@@ -125,7 +130,7 @@ pub fn parse_container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
                 cx.error_spanned_by(
                     &meta.path,
                     format!(
-                        "unknown sqliter attribute `{}`; expected `table_name = \"...\"`, `indexes(...)` or `unique_indexes(...)`",
+                        "unknown sqliter attribute `{}`; expected `table_name = \"...\"`, `renamed_from = \"...\"`, `indexes(...)` or `unique_indexes(...)`",
                         path_name(&meta)
                     ),
                 );
@@ -172,6 +177,8 @@ pub struct FieldAttrs {
     pub related_name: Attr<LitStr>,
     pub through: Attr<LitStr>,
     pub symmetrical: Attr<()>,
+    pub default: Attr<syn::Expr>,
+    pub renamed_from: Attr<LitStr>,
 }
 
 fn parse_action(
@@ -205,6 +212,8 @@ pub fn parse_field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
         related_name: Attr::none("related_name"),
         through: Attr::none("through"),
         symmetrical: Attr::none("symmetrical"),
+        default: Attr::none("default"),
+        renamed_from: Attr::none("renamed_from"),
     };
     for attr in attrs.iter().filter(|a| a.path().is_ident("sqliter")) {
         let result = attr.parse_nested_meta(|meta| {
@@ -233,11 +242,17 @@ pub fn parse_field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
             } else if path.is_ident("through") {
                 let lit: LitStr = meta.value()?.parse()?;
                 out.through.set(cx, path, lit);
+            } else if path.is_ident("default") {
+                let expr: syn::Expr = meta.value()?.parse()?;
+                out.default.set(cx, path, expr);
+            } else if path.is_ident("renamed_from") {
+                let lit: LitStr = meta.value()?.parse()?;
+                out.renamed_from.set(cx, path, lit);
             } else {
                 cx.error_spanned_by(
                     path,
                     format!(
-                        "unknown sqliter field attribute `{}`; expected one of `unique`, `json`, `foreign_key = Model`, `on_delete = \"...\"`, `on_update = \"...\"`, `null`, `db_column = \"...\"`, `related_name = \"...\"`, `through = \"...\"`, `symmetrical`",
+                        "unknown sqliter field attribute `{}`; expected one of `unique`, `json`, `foreign_key = Model`, `on_delete = \"...\"`, `on_update = \"...\"`, `null`, `db_column = \"...\"`, `related_name = \"...\"`, `through = \"...\"`, `symmetrical`, `default = value`, `renamed_from = \"...\"`",
                         path_name(&meta)
                     ),
                 );

@@ -56,6 +56,7 @@ fn fallback(krate: &TokenStream, ident: &Ident) -> TokenStream {
             impl __sq::DbModel for #ident {
                 const META: &'static __sq::TableMeta = &__sq::TableMeta {
                     model_name: "", table_name: "", columns: &[], indexes: &[], many_to_many: &[],
+                renamed_from: ::core::option::Option::None,
                 };
                 fn pk(&self) -> i64 { ::core::unreachable!() }
                 fn set_pk(&mut self, _: i64) { ::core::unreachable!() }
@@ -107,6 +108,7 @@ fn reserved_column(name: &str, kind: &TokenStream) -> TokenStream {
             field: #name, column: #name, sql_type: __sq::SqlType::Integer,
             nullable: true, unique: false, kind: #kind, foreign_key: ::core::option::Option::None,
             check: __sq::check_integer,
+            default: ::core::option::Option::None, renamed_from: ::core::option::Option::None,
         }
     }
 }
@@ -146,6 +148,18 @@ fn data_column(data: &DataField<'_, '_>) -> TokenStream {
     } else {
         quote!(#codec.nullable)
     };
+    // The default is converted into the field's type where it is written,
+    // so a default of the wrong type is a compile error on it.
+    let default = match field.attrs.default.get() {
+        Some(expr) => quote_spanned! {expr.span()=>
+            ::core::option::Option::Some(|| {
+                let __value: #ty = ::core::convert::Into::into(#expr);
+                (#codec.encode)(&__value).map(__sq::Value::from_output)
+            })
+        },
+        None => quote!(::core::option::Option::None),
+    };
+    let renamed_from = optional_str(field.attrs.renamed_from.get());
     quote_spanned! {ty.span()=>
         __sq::ColumnMeta {
             field: #name,
@@ -156,7 +170,16 @@ fn data_column(data: &DataField<'_, '_>) -> TokenStream {
             kind: __sq::ColumnKind::Data,
             foreign_key: #foreign_key,
             check: |__value| __sq::check_field(&#codec, __value),
+            default: #default,
+            renamed_from: #renamed_from,
         }
+    }
+}
+
+fn optional_str(lit: Option<&syn::LitStr>) -> TokenStream {
+    match lit {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => quote!(::core::option::Option::None),
     }
 }
 
@@ -259,6 +282,7 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
     let indexes = index_entries(model);
 
     let writers = column_writers(&data);
+    let table_renamed_from = optional_str(model.attrs.renamed_from.get());
     let decodes = field_decoders(model, &data);
 
     let created = timestamp_accessors(model, Reserved::CreatedAt);
@@ -291,6 +315,7 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
                 columns: &[#pk_column, #created_column, #updated_column, #(#data_columns),*],
                 indexes: &[#(#indexes),*],
                 many_to_many: &[#(&#many_refs),*],
+                renamed_from: #table_renamed_from,
             };
 
             #(#many_statics)*

@@ -23,6 +23,60 @@ pub fn check(cx: &Ctxt, model: &Model<'_>) {
     check_indexes(cx, model);
     check_fields(cx, model);
     check_columns_unique(cx, model);
+    check_evolution(cx, model);
+}
+
+/// `default` and `renamed_from`, the schema-evolution attributes: only on
+/// fields with a column of their own, and a rename must name a column the
+/// model no longer has, claimed by one field only.
+fn check_evolution(cx: &Ctxt, model: &Model<'_>) {
+    if let Some(lit) = model.attrs.renamed_from.get() {
+        if !valid_identifier(&lit.value()) {
+            cx.error_spanned_by(lit, "`renamed_from` must be a valid table name");
+        }
+    }
+    let columns: HashSet<String> = model
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.kind, FieldKind::ManyToMany { .. }))
+        .map(crate::ast::Field::column)
+        .collect();
+    let mut claimed = HashSet::new();
+    for field in &model.fields {
+        let attrs = &field.attrs;
+        let plain_column = matches!(field.kind, FieldKind::Column(_));
+        if !plain_column {
+            for (tokens, name) in [
+                (attrs.default.tokens(), "default"),
+                (attrs.renamed_from.tokens(), "renamed_from"),
+            ] {
+                if let Some(tokens) = tokens {
+                    cx.error_spanned_by(
+                        tokens,
+                        format!("`{name}` applies to fields stored in a column of their own, not to `{}`", field.name),
+                    );
+                }
+            }
+            continue;
+        }
+        let Some(lit) = attrs.renamed_from.get() else {
+            continue;
+        };
+        let old = lit.value();
+        if !valid_identifier(&old) {
+            cx.error_spanned_by(lit, "`renamed_from` must be a valid column name");
+        } else if columns.contains(&old) {
+            cx.error_spanned_by(
+                lit,
+                format!("`renamed_from = {old:?}`: the model still has a column `{old}`; a rename names the old column, which no field keeps"),
+            );
+        } else if !claimed.insert(old.clone()) {
+            cx.error_spanned_by(
+                lit,
+                format!("two fields claim `renamed_from = {old:?}`; one old column can become one field only"),
+            );
+        }
+    }
 }
 
 fn check_reserved(cx: &Ctxt, model: &Model<'_>) {

@@ -64,6 +64,20 @@ pub trait Door: Sized {
         values: impl IntoIterator<Item = impl Into<Assignment>>,
     ) -> Result<u64>;
     async fn close(&self) -> Result<()>;
+    async fn schema_diff<M: DbModel>(&self) -> Result<sqliter_core::SchemaDiff>;
+    async fn migration_plan<M: DbModel>(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<sqliter_core::MigrationPlan>;
+    async fn migrate<M: DbModel>(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<sqliter_core::MigrationPlan>;
+    async fn apply_plan(
+        &self,
+        plan: &sqliter_core::MigrationPlan,
+    ) -> Result<sqliter_core::MigrationPlan>;
+    async fn run_migrations(&self, steps: Vec<sqliter_core::Migration>) -> Result<Vec<String>>;
     async fn commit(&self) -> Result<()>;
     fn select<M: DbModel>(&self) -> Self::Query<'_, M>;
     fn is_connected(&self) -> bool;
@@ -195,6 +209,30 @@ impl Door for SqliterDB {
     async fn close(&self) -> Result<()> {
         SqliterDB::close(self)
     }
+    async fn schema_diff<M: DbModel>(&self) -> Result<sqliter_core::SchemaDiff> {
+        SqliterDB::schema_diff::<M>(self)
+    }
+    async fn migration_plan<M: DbModel>(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<sqliter_core::MigrationPlan> {
+        SqliterDB::migration_plan::<M>(self, options)
+    }
+    async fn migrate<M: DbModel>(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<sqliter_core::MigrationPlan> {
+        SqliterDB::migrate::<M>(self, options)
+    }
+    async fn apply_plan(
+        &self,
+        plan: &sqliter_core::MigrationPlan,
+    ) -> Result<sqliter_core::MigrationPlan> {
+        SqliterDB::apply_plan(self, plan)
+    }
+    async fn run_migrations(&self, steps: Vec<sqliter_core::Migration>) -> Result<Vec<String>> {
+        SqliterDB::run_migrations(self, &steps)
+    }
     async fn commit(&self) -> Result<()> {
         SqliterDB::commit(self)
     }
@@ -305,6 +343,30 @@ impl Door for AsyncSqliterDB {
     }
     async fn close(&self) -> Result<()> {
         AsyncSqliterDB::close(self).await
+    }
+    async fn schema_diff<M: DbModel>(&self) -> Result<sqliter_core::SchemaDiff> {
+        AsyncSqliterDB::schema_diff::<M>(self).await
+    }
+    async fn migration_plan<M: DbModel>(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<sqliter_core::MigrationPlan> {
+        AsyncSqliterDB::migration_plan::<M>(self, options).await
+    }
+    async fn migrate<M: DbModel>(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<sqliter_core::MigrationPlan> {
+        AsyncSqliterDB::migrate::<M>(self, options).await
+    }
+    async fn apply_plan(
+        &self,
+        plan: &sqliter_core::MigrationPlan,
+    ) -> Result<sqliter_core::MigrationPlan> {
+        AsyncSqliterDB::apply_plan(self, plan).await
+    }
+    async fn run_migrations(&self, steps: Vec<sqliter_core::Migration>) -> Result<Vec<String>> {
+        AsyncSqliterDB::run_migrations(self, steps).await
     }
     async fn commit(&self) -> Result<()> {
         AsyncSqliterDB::commit(self).await

@@ -94,7 +94,7 @@ fn killed_writers_leave_whole_batches(door: &str) {
             .unwrap();
         // Let it write past what the file held, then kill it mid-stream.
         let target = seen + i64::try_from(BATCH).unwrap() * (1 + round % 4);
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_secs(90);
         while rows_in(&path).unwrap_or(0) < target && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }

@@ -287,6 +287,80 @@ impl SqliterDB {
         self.with_session(|s| schema::create_table(s, M::META, options))
     }
 
+    /// How `M`'s table in the file differs from the model (empty when they
+    /// match).
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB};
+    /// #[derive(DbModel, Debug, Default)]
+    /// struct Note { pk: i64, text: String }
+    /// let db = SqliterDB::open_in_memory()?;
+    /// db.create_table::<Note>()?;
+    /// assert!(db.schema_diff::<Note>()?.is_empty());
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn schema_diff<M: DbModel>(&self) -> Result<crate::SchemaDiff> {
+        self.with_session(|s| schema::schema_diff(s, M::META))
+    }
+
+    /// The migration that would bring `M`'s table to the model, not
+    /// applied: print it for the exact SQL.
+    pub fn migration_plan<M: DbModel>(
+        &self,
+        options: crate::MigrateOptions,
+    ) -> Result<crate::MigrationPlan> {
+        self.with_session(|s| schema::migration_plan(s, M::META, options))
+    }
+
+    /// Bring `M`'s table (and its junction tables) to the model's shape, in
+    /// one transaction: additive changes in place, the rest by SQLite's
+    /// table rebuild. Data that would be lost needs an opt-in in `options`;
+    /// without it the result is `Error::MigrationRefused`, nothing changed.
+    /// Returns the plan it ran (empty when the file already matched).
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, MigrateOptions, SqliterDB};
+    /// #[derive(DbModel, Debug, Default)]
+    /// #[sqliter(table_name = "notes")]
+    /// struct NoteV1 { pk: i64, text: String }
+    /// #[derive(DbModel, Debug, Default)]
+    /// struct Note { pk: i64, text: String, #[sqliter(default = 1)] stars: i32 }
+    ///
+    /// let db = SqliterDB::open_in_memory()?;
+    /// db.create_table::<NoteV1>()?;
+    /// db.insert(NoteV1 { text: "old".into(), ..Default::default() })?;
+    /// db.migrate::<Note>(MigrateOptions::default())?;
+    /// assert_eq!(db.get::<Note>(1)?.unwrap().stars, 1);
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn migrate<M: DbModel>(
+        &self,
+        options: crate::MigrateOptions,
+    ) -> Result<crate::MigrationPlan> {
+        self.with_session(|s| schema::migrate(s, M::META, options))
+    }
+
+    /// Apply a plan made by [`migration_plan`](Self::migration_plan), or
+    /// refuse (`Error::Transaction`) if the file changed since.
+    pub fn apply_plan(&self, plan: &crate::MigrationPlan) -> Result<crate::MigrationPlan> {
+        self.with_session(|s| schema::apply_plan(s, plan))
+    }
+
+    /// Apply the named migrations not yet recorded in the file, in order,
+    /// each once in its own transaction; returns the names applied now.
+    ///
+    /// ```
+    /// # use sqliter_core::{Migration, SqliterDB};
+    /// let db = SqliterDB::open_in_memory()?;
+    /// let steps = [Migration::sql("0001_settings", "CREATE TABLE settings (k TEXT, v TEXT)")];
+    /// assert_eq!(db.run_migrations(&steps)?, ["0001_settings"]);
+    /// assert!(db.run_migrations(&steps)?.is_empty(), "applied once");
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn run_migrations(&self, steps: &[crate::Migration]) -> Result<Vec<String>> {
+        self.with_session(|s| schema::run_migrations(s, steps))
+    }
+
     /// Drop `M`'s table; dropping a missing table is not an error.
     pub fn drop_table<M: DbModel>(&self) -> Result<()> {
         self.with_session(|s| schema::drop_table(s, M::META.table_name))

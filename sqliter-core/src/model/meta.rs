@@ -21,6 +21,9 @@ pub struct TableMeta {
     /// The model's `ManyToMany` fields (they have no column; each has a
     /// junction table).
     pub many_to_many: &'static [&'static ManyToManyMeta],
+    /// `#[sqliter(renamed_from = "...")]`: the table's earlier name, which
+    /// a migration renames.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// What role a column plays.
@@ -56,6 +59,12 @@ pub struct ColumnMeta {
     /// Whether a stored value would read back into the field (used to
     /// check values of bulk updates before they are written).
     pub check: fn(ValueRef<'_>) -> Result<(), DecodeError>,
+    /// `#[sqliter(default = ...)]`: the value existing rows get when a
+    /// migration adds the column (and the column's `DEFAULT`).
+    pub default: Option<fn() -> Result<crate::value::Value, crate::error::ValueError>>,
+    /// `#[sqliter(renamed_from = "...")]`: the column's earlier name, which
+    /// a migration renames rather than dropping it and adding this one.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// Where each column of a table sits in a result row: `None` for a column

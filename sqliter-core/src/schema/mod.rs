@@ -1,6 +1,7 @@
 //! Tables: create, drop, list, reset.
 
 mod ddl;
+pub mod evolve;
 mod shape;
 
 pub use ddl::{create_table_sql, index_sqls};
@@ -116,6 +117,42 @@ pub fn create_table(
     // the model, rather than at its first read.
     session.settings.shapes.forget(table);
     ensure_shape(session, meta)
+}
+
+/// How `meta`'s table in the file differs from the model.
+pub fn schema_diff(session: &Session<'_>, meta: &'static TableMeta) -> Result<evolve::SchemaDiff> {
+    evolve::diff(session.conn, meta)
+}
+
+/// The migration of `meta`'s table, not applied (a dry run).
+pub fn migration_plan(
+    session: &Session<'_>,
+    meta: &'static TableMeta,
+    options: evolve::MigrateOptions,
+) -> Result<evolve::MigrationPlan> {
+    evolve::plan(session.conn, meta, options)
+}
+
+/// Plan and apply the migration of `meta`'s table in one transaction.
+pub fn migrate(
+    session: &Session<'_>,
+    meta: &'static TableMeta,
+    options: evolve::MigrateOptions,
+) -> Result<evolve::MigrationPlan> {
+    evolve::apply(session, meta, options, None)
+}
+
+/// Apply `plan`, refusing if the file changed since it was made.
+pub fn apply_plan(
+    session: &Session<'_>,
+    plan: &evolve::MigrationPlan,
+) -> Result<evolve::MigrationPlan> {
+    evolve::apply(session, plan.meta, plan.options, Some(plan))
+}
+
+/// Apply the named migrations not yet recorded, in order.
+pub fn run_migrations(session: &Session<'_>, steps: &[evolve::Migration]) -> Result<Vec<String>> {
+    evolve::run_migrations(session, steps)
 }
 
 /// `DROP TABLE IF EXISTS`; dropping a missing table is not an error.
