@@ -3,6 +3,7 @@
 //! `PRAGMA integrity_check` and `foreign_key_check`; refused losses leave
 //! the file exactly as before; named migrations apply once.
 
+use sqliter_core::prelude::*;
 use sqliter_core::{Change, DbModel, DbOptions, Error, MigrateOptions, Migration, SqlType};
 use sqliter_tests::{door_tests, Door, Terminals};
 
@@ -586,4 +587,204 @@ async fn a_failing_migration_rolls_back_alone<D: Door>() {
             .await,
         1
     );
+}
+
+// A file made by Python SQLiter 0.21: nullable columns, `db_context`, and
+// an `Optional[int]` stored as TEXT ('5').
+const PYTHON_DDL: &str =
+    "CREATE TABLE \"py_books\" (\n            \"pk\" INTEGER PRIMARY KEY AUTOINCREMENT, \
+    \"created_at\" INTEGER, \"updated_at\" INTEGER, \"db_context\" TEXT, \"title\" TEXT, \
+    \"year\" INTEGER, \"price\" REAL, \"in_print\" INTEGER, \"rating\" TEXT\n        )";
+
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+#[sqliter(table_name = "py_books")]
+struct PyBook {
+    pk: i64,
+    created_at: i64,
+    updated_at: i64,
+    title: String,
+    year: i32,
+    price: Option<f64>,
+    in_print: bool,
+    rating: Option<i64>,
+}
+
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+#[sqliter(table_name = "books")]
+struct Ghost {
+    pk: i64,
+    title: String,
+    year: i32,
+    note: Option<String>,
+    #[sqliter(renamed_from = "subtitle")]
+    tagline: Option<String>,
+}
+
+door_tests!(
+    a_python_sqliter_file_migrates_to_the_models_shape,
+    a_rename_from_a_column_the_file_lacks_is_refused,
+    migrating_a_model_creates_its_missing_junction_table,
+);
+
+async fn a_python_sqliter_file_migrates_to_the_models_shape<D: Door>() {
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    db.raw(PYTHON_DDL).await;
+    db.raw(
+        "INSERT INTO py_books (created_at, updated_at, db_context, title, year, price, in_print, rating) VALUES \
+         (1700000000, 1700000001, NULL, 'Dune', 1965, 9.5, 1, '5'), \
+         (1700000002, 1700000003, NULL, 'Emma', 1815, NULL, 0, NULL)",
+    )
+    .await;
+    let diff = db.schema_diff::<PyBook>().await.unwrap();
+    assert!(
+        diff.changes.contains(&Change::DropColumn {
+            column: "db_context".into()
+        }),
+        "{diff}"
+    );
+    assert!(
+        diff.changes.contains(&Change::ChangeType {
+            column: "rating",
+            from: "TEXT".into(),
+            to: SqlType::Integer
+        }),
+        "{diff}"
+    );
+    assert!(
+        diff.changes.contains(&Change::ChangeNullability {
+            column: "title",
+            nullable: false
+        }),
+        "{diff}"
+    );
+    db.migrate::<PyBook>(MigrateOptions::default())
+        .await
+        .unwrap();
+    assert!(db.schema_diff::<PyBook>().await.unwrap().is_empty());
+    let books = db.select::<PyBook>().fetch_all().await.unwrap();
+    assert_eq!(
+        books,
+        [
+            PyBook {
+                pk: 1,
+                created_at: 1_700_000_000,
+                updated_at: 1_700_000_001,
+                title: "Dune".into(),
+                year: 1965,
+                price: Some(9.5),
+                in_print: true,
+                rating: Some(5)
+            },
+            PyBook {
+                pk: 2,
+                created_at: 1_700_000_002,
+                updated_at: 1_700_000_003,
+                title: "Emma".into(),
+                year: 1815,
+                price: None,
+                in_print: false,
+                rating: None
+            },
+        ]
+    );
+    assert_eq!(
+        db.query_text("SELECT typeof(rating) FROM py_books WHERE pk = 1")
+            .await,
+        "integer"
+    );
+    // Filters now compare numbers, not text.
+    assert_eq!(
+        db.select::<PyBook>()
+            .filter_by("rating__gt", 4)
+            .count()
+            .await
+            .unwrap(),
+        1
+    );
+    sound(&db).await;
+}
+
+async fn a_rename_from_a_column_the_file_lacks_is_refused<D: Door>() {
+    let (db, _): (D, _) = v1_file().await;
+    let err = db
+        .migrate::<Ghost>(MigrateOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::MigrationRefused { column, reason, .. } if column == "tagline" && reason.contains("'subtitle'")),
+        "{err:?}"
+    );
+}
+
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+#[sqliter(table_name = "labels")]
+struct Label {
+    pk: i64,
+    name: String,
+}
+
+#[derive(DbModel, Debug, Clone, Default)]
+#[sqliter(table_name = "books")]
+struct Labelled {
+    pk: i64,
+    created_at: i64,
+    updated_at: i64,
+    title: String,
+    year: i32,
+    note: Option<String>,
+    labels: sqliter_core::ManyToMany<Label>,
+}
+
+async fn migrating_a_model_creates_its_missing_junction_table<D: Door>() {
+    let (db, _): (D, _) = v1_file().await;
+    db.create_table::<Label>().await.unwrap();
+    let diff = db.schema_diff::<Labelled>().await.unwrap();
+    assert_eq!(
+        diff.changes,
+        [Change::CreateJunction {
+            table: "books_labels"
+        }]
+    );
+    db.migrate::<Labelled>(MigrateOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        db.query_int("SELECT count(*) FROM sqlite_master WHERE name = 'books_labels'")
+            .await,
+        1
+    );
+    assert!(db.schema_diff::<Labelled>().await.unwrap().is_empty());
+}
+
+/// Two connections (as two processes would) run the same list at once:
+/// each step is applied exactly once.
+#[test]
+fn two_connections_apply_each_named_migration_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("race.db").to_string_lossy().into_owned();
+    let db = sqliter_core::SqliterDB::open(path.clone()).unwrap();
+    db.with_connection(|c| {
+        c.execute_batch("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0)")
+    })
+    .unwrap()
+    .unwrap();
+    let steps: Vec<Migration> = (0..20)
+        .map(|i| Migration::sql(format!("{i:04}_bump"), "UPDATE counter SET n = n + 1"))
+        .collect();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (path, steps) = (path.clone(), steps.clone());
+            std::thread::spawn(move || {
+                let db = sqliter_core::SqliterDB::open(path).unwrap();
+                db.run_migrations(&steps).unwrap().len()
+            })
+        })
+        .collect();
+    let applied: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(applied, 20, "each step applied by one of them");
+    let n: i64 = db
+        .with_connection(|c| c.query_row("SELECT n FROM counter", [], |r| r.get(0)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, 20);
 }

@@ -236,6 +236,22 @@ pub fn plan(
     options: MigrateOptions,
 ) -> Result<MigrationPlan> {
     let diff = diff(conn, meta)?;
+    for change in &diff.changes {
+        if let Change::AddColumn { column } = change {
+            let c = column_meta(meta, column);
+            if let Some(old) = c.renamed_from {
+                return Err(refused(
+                    meta,
+                    c.column,
+                    format!(
+                        "field `{}` is `renamed_from = \"{old}\"`, but the file has neither '{old}' nor '{}'; \
+                         fix the attribute, or remove it to add the column",
+                        c.field, c.column
+                    ),
+                ));
+            }
+        }
+    }
     let needs_rebuild = diff.changes.iter().any(|change| match change {
         Change::AddColumn { column } => {
             let c = column_meta(meta, column);
