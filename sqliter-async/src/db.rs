@@ -327,6 +327,15 @@ impl AsyncSqliterDB {
             .await
     }
 
+    /// Migrate every model the program derives, parents first, in one
+    /// round trip; see `SqliterDB::migrate_all`.
+    pub async fn migrate_all(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<Vec<sqliter_core::MigrationPlan>> {
+        self.run(move |s| engine::migrate_all(s, options)).await
+    }
+
     /// Apply a plan made by [`migration_plan`](Self::migration_plan), or
     /// refuse if the file changed since.
     pub async fn apply_plan(

@@ -83,7 +83,8 @@ pub use relation::{
     ManyToManyOf, PathFrom, Prefetched, Related, RelationPath, RelationSlot, SelectDb, SqlMetadata,
 };
 pub use schema::evolve::{
-    Change, MigrateOptions, Migration, MigrationPlan, SchemaDiff, MIGRATIONS_TABLE,
+    registered_models, Change, MigrateOptions, Migration, MigrationPlan, SchemaDiff,
+    MIGRATIONS_TABLE,
 };
 pub use schema::{
     create_table_sql, file_columns, index_sqls, Affinity, CheckedShapes, ColumnMismatch,
@@ -106,8 +107,8 @@ pub mod prelude {
 pub mod engine {
     pub use crate::record::{bulk_insert, delete, get, get_and_cache, insert, pk_key, update};
     pub use crate::schema::{
-        apply_plan, create_table, drop_all_tables, drop_table, migrate, migration_plan,
-        run_migrations, schema_diff, table_names,
+        apply_plan, create_table, drop_all_tables, drop_table, migrate, migrate_all,
+        migration_plan, run_migrations, schema_diff, table_names,
     };
 }
 
@@ -131,6 +132,7 @@ pub mod __private {
         load_children, load_related, related_query, Link, LinkedDb, ManyToManyMeta, ManyToManyOf,
         RelationPath, RelationSlot, SelectDb, Side, ToManyRelation, Via,
     };
+    pub use crate::schema::evolve::RegisteredModel;
     pub use crate::value::Value;
     pub use crate::value::{
         Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,

@@ -320,6 +320,8 @@ fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
 
             #(#many_statics)*
 
+            __sq::inventory::submit! { __sq::RegisteredModel(&__SQLITER_META) }
+
             #[automatically_derived]
             impl __sq::DbModel for #ident {
                 const META: &'static __sq::TableMeta = &__SQLITER_META;

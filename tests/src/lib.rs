@@ -78,6 +78,10 @@ pub trait Door: Sized {
         plan: &sqliter_core::MigrationPlan,
     ) -> Result<sqliter_core::MigrationPlan>;
     async fn run_migrations(&self, steps: Vec<sqliter_core::Migration>) -> Result<Vec<String>>;
+    async fn migrate_all(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<Vec<sqliter_core::MigrationPlan>>;
     async fn commit(&self) -> Result<()>;
     fn select<M: DbModel>(&self) -> Self::Query<'_, M>;
     fn is_connected(&self) -> bool;
@@ -233,6 +237,12 @@ impl Door for SqliterDB {
     async fn run_migrations(&self, steps: Vec<sqliter_core::Migration>) -> Result<Vec<String>> {
         SqliterDB::run_migrations(self, &steps)
     }
+    async fn migrate_all(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<Vec<sqliter_core::MigrationPlan>> {
+        SqliterDB::migrate_all(self, options)
+    }
     async fn commit(&self) -> Result<()> {
         SqliterDB::commit(self)
     }
@@ -367,6 +377,12 @@ impl Door for AsyncSqliterDB {
     }
     async fn run_migrations(&self, steps: Vec<sqliter_core::Migration>) -> Result<Vec<String>> {
         AsyncSqliterDB::run_migrations(self, steps).await
+    }
+    async fn migrate_all(
+        &self,
+        options: sqliter_core::MigrateOptions,
+    ) -> Result<Vec<sqliter_core::MigrationPlan>> {
+        AsyncSqliterDB::migrate_all(self, options).await
     }
     async fn commit(&self) -> Result<()> {
         AsyncSqliterDB::commit(self).await

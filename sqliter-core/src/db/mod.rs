@@ -340,6 +340,13 @@ impl SqliterDB {
         self.with_session(|s| schema::migrate(s, M::META, options))
     }
 
+    /// [`migrate`](Self::migrate) every model the program derives, parents
+    /// before the tables that reference them, each in its own transaction;
+    /// returns the plans run (stopping at the first refusal).
+    pub fn migrate_all(&self, options: crate::MigrateOptions) -> Result<Vec<crate::MigrationPlan>> {
+        self.with_session(|s| schema::migrate_all(s, options))
+    }
+
     /// Apply a plan made by [`migration_plan`](Self::migration_plan), or
     /// refuse (`Error::Transaction`) if the file changed since.
     pub fn apply_plan(&self, plan: &crate::MigrationPlan) -> Result<crate::MigrationPlan> {

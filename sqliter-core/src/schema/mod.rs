@@ -142,6 +142,18 @@ pub fn migrate(
     evolve::apply(session, meta, options, None)
 }
 
+/// Migrate every registered model (parents first), each in its own
+/// transaction; stops at the first refusal.
+pub fn migrate_all(
+    session: &Session<'_>,
+    options: evolve::MigrateOptions,
+) -> Result<Vec<evolve::MigrationPlan>> {
+    evolve::registered_models()?
+        .into_iter()
+        .map(|meta| migrate(session, meta, options))
+        .collect()
+}
+
 /// Apply `plan`, refusing if the file changed since it was made.
 pub fn apply_plan(
     session: &Session<'_>,
