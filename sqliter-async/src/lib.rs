@@ -39,8 +39,9 @@ pub use transaction::AsyncTransaction;
 pub use sqliter_core::{
     cache, query, Aggregate, Assignment, CacheStats, Column, ColumnMismatch, CreateTableOptions,
     DbModel, DbOptions, DecodeError, DictRow, Error, Filter, ForeignKeyOf, GetOptions,
-    InsertOptions, Logger, ManyToManyOf, OrderKey, Param, Partial, PathFrom, Prefetched,
-    QueryChain, Record, Related, RelationPath, Result, SqlMetadata, TextColumn, Value, ValueError,
+    InsertOptions, Logger, ManyToManyOf, MigrateOptions, Migration, MigrationPlan, OrderKey, Param,
+    Partial, PathFrom, Prefetched, QueryChain, Record, Related, RelationPath, Result, SchemaDiff,
+    SqlMetadata, TextColumn, Value, ValueError,
 };
 pub use tokio_rusqlite;
 
