@@ -788,3 +788,46 @@ fn two_connections_apply_each_named_migration_once() {
         .unwrap();
     assert_eq!(n, 20);
 }
+
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+#[sqliter(table_name = "reviews")]
+struct ReviewV2 {
+    pk: i64,
+    #[sqliter(foreign_key = BookV1, on_delete = "CASCADE")]
+    book_id: i64,
+    text: String,
+    #[sqliter(default = 0)]
+    stars: i32,
+    #[sqliter(unique)]
+    code: Option<String>,
+}
+
+door_tests!(a_rebuild_that_would_break_foreign_keys_changes_nothing);
+
+async fn a_rebuild_that_would_break_foreign_keys_changes_nothing<D: Door>() {
+    let (db, _): (D, _) = v1_file().await;
+    db.create_table::<Review>().await.unwrap();
+    // An orphan written behind the library's back, with enforcement off.
+    db.raw("PRAGMA foreign_keys = OFF; INSERT INTO reviews (book_id, text) VALUES (999, 'orphan'); PRAGMA foreign_keys = ON")
+        .await;
+    let err = db
+        .migrate::<ReviewV2>(MigrateOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::MigrationRefused { table, reason, .. } if table == "reviews" && reason.contains("foreign key")),
+        "{err:?}"
+    );
+    assert_eq!(
+        db.query_int("SELECT count(*) FROM pragma_table_info('reviews') WHERE name = 'stars'")
+            .await,
+        0,
+        "rolled back"
+    );
+    assert_eq!(db.query_int("SELECT count(*) FROM reviews").await, 1);
+    assert_eq!(
+        db.query_int("PRAGMA foreign_keys").await,
+        1,
+        "enforcement is back on"
+    );
+}

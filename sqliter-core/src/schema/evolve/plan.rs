@@ -64,6 +64,32 @@ pub struct MigrationPlan {
     /// The model and options the plan was made for (applying re-plans).
     pub(crate) meta: &'static TableMeta,
     pub(crate) options: MigrateOptions,
+    /// The exact-conversion conditions the rebuild's copy keeps rows by:
+    /// applying checks that every row was copied.
+    guards: Vec<Guard>,
+}
+
+/// A type change's condition for an exact conversion, on the table copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Guard {
+    source: String,
+    column: &'static str,
+    predicate: String,
+    to: SqlType,
+}
+
+impl Guard {
+    /// The typed report of the rows that would not convert.
+    fn refusal(&self, conn: &Connection, meta: &TableMeta) -> Result<()> {
+        let lossy = format!("NOT ({})", self.predicate);
+        check_rows(conn, meta, &self.source, self.column, &lossy, |rows| {
+            format!(
+                "{rows} values would not convert exactly to {}; fix them first, or opt in with \
+                 MigrateOptions::allow_lossy",
+                self.to.keyword()
+            )
+        })
+    }
 }
 
 impl PartialEq for MigrationPlan {
@@ -235,6 +261,17 @@ pub fn plan(
     meta: &'static TableMeta,
     options: MigrateOptions,
 ) -> Result<MigrationPlan> {
+    plan_with(conn, meta, options, true)
+}
+
+/// [`plan`]; `precheck` false leaves the type conversions' check to the
+/// copy itself (one pass over the table instead of two), as `apply` does.
+fn plan_with(
+    conn: &Connection,
+    meta: &'static TableMeta,
+    options: MigrateOptions,
+    precheck: bool,
+) -> Result<MigrationPlan> {
     let diff = diff(conn, meta)?;
     for change in &diff.changes {
         if let Change::AddColumn { column } = change {
@@ -260,11 +297,20 @@ pub fn plan(
         other => !other.is_additive(),
     });
     let mut statements = Vec::new();
+    let mut guards = Vec::new();
     if diff.changes.contains(&Change::CreateTable) {
         statements.push(create_table_named(meta, meta.table_name, false));
         statements.extend(model_indexes(meta).into_iter().map(|i| i.sql));
     } else if needs_rebuild {
-        rebuild(conn, meta, &diff, options, &mut statements)?;
+        rebuild(
+            conn,
+            meta,
+            &diff,
+            options,
+            precheck,
+            &mut statements,
+            &mut guards,
+        )?;
     } else {
         in_place(conn, meta, &diff, &mut statements)?;
     }
@@ -285,6 +331,7 @@ pub fn plan(
         rebuild: needs_rebuild,
         meta,
         options,
+        guards,
     })
 }
 
@@ -385,7 +432,8 @@ fn copy_expr(
     diff: &SchemaDiff,
     options: MigrateOptions,
     from: Option<&str>,
-    c: &ColumnMeta,
+    c: &'static ColumnMeta,
+    guards: &mut Vec<Guard>,
 ) -> Result<String> {
     let source = diff.file_table.as_str();
     let default = default_literal(meta, c)?;
@@ -410,14 +458,12 @@ fn copy_expr(
             .iter()
             .any(|ch| matches!(ch, Change::ChangeType { column, .. } if *column == c.column));
     if changed && !options.allow_lossy {
-        let lossy = format!("NOT ({})", converts(&col, c.sql_type));
-        check_rows(conn, meta, source, c.column, &lossy, |rows| {
-            format!(
-                "{rows} values would not convert exactly to {}; fix them first, or opt in with \
-                 MigrateOptions::allow_lossy",
-                c.sql_type.keyword()
-            )
-        })?;
+        guards.push(Guard {
+            source: source.to_owned(),
+            column: c.column,
+            predicate: converts(&col, c.sql_type),
+            to: c.sql_type,
+        });
     }
     let converted = if changed {
         format!("CAST({col} AS {})", c.sql_type.keyword())
@@ -453,7 +499,9 @@ fn rebuild(
     meta: &'static TableMeta,
     diff: &SchemaDiff,
     options: MigrateOptions,
+    precheck: bool,
     statements: &mut Vec<String>,
+    guards: &mut Vec<Guard>,
 ) -> Result<()> {
     let source = diff.file_table.as_str();
     let file = crate::schema::shape::file_columns(conn, source)?;
@@ -467,7 +515,12 @@ fn rebuild(
                 .filter(|old| file.iter().any(|f| f.name == *old))
         };
         targets.push(quote_ident(c.column));
-        exprs.push(copy_expr(conn, meta, diff, options, from, c)?);
+        exprs.push(copy_expr(conn, meta, diff, options, from, c, guards)?);
+    }
+    if precheck {
+        for guard in guards.iter() {
+            guard.refusal(conn, meta)?;
+        }
     }
     for change in &diff.changes {
         if let Change::DropColumn { column } = change {
@@ -493,12 +546,24 @@ fn rebuild(
     let new = format!("sqliter_new_{}", meta.table_name);
     let table = quote_ident(meta.table_name);
     statements.push(create_table_named(meta, &new, false));
+    // Rows whose values would not convert exactly are left behind, and
+    // applying refuses the plan when any was: the check costs no pass of
+    // its own.
+    let keep: Vec<String> = guards
+        .iter()
+        .map(|g| format!("({})", g.predicate))
+        .collect();
     statements.push(format!(
-        "INSERT INTO {} ({}) SELECT {} FROM {}",
+        "INSERT INTO {} ({}) SELECT {} FROM {}{}",
         quote_ident(&new),
         targets.join(", "),
         exprs.join(", "),
-        quote_ident(source)
+        quote_ident(source),
+        if keep.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", keep.join(" AND "))
+        }
     ));
     // Keep AUTOINCREMENT's high-water mark: pks of deleted rows stay used.
     statements.push(format!(
@@ -547,7 +612,7 @@ pub(crate) fn apply(
     let result = (|| {
         run("BEGIN IMMEDIATE")?;
         let outcome = (|| {
-            let plan = plan(session.conn, meta, options)?;
+            let plan = plan_with(session.conn, meta, options, false)?;
             if let Some(expected) = expected {
                 if expected.statements != plan.statements {
                     return Err(Error::Transaction(format!(
@@ -556,18 +621,39 @@ pub(crate) fn apply(
                     )));
                 }
             }
+            let before = match plan.guards.first() {
+                Some(guard) => Some(row_count(session.conn, &guard.source)?),
+                None => None,
+            };
             for sql in &plan.statements {
                 run(sql)?;
+            }
+            if let Some(before) = before {
+                if row_count(session.conn, meta.table_name)? != before {
+                    return Ok(Err(plan.guards));
+                }
             }
             if plan.rebuild {
                 check_foreign_keys(session.conn, meta)?;
             }
-            Ok(plan)
+            Ok(Ok(plan))
         })();
         match outcome {
-            Ok(plan) => {
+            Ok(Ok(plan)) => {
                 run("COMMIT")?;
                 Ok(plan)
+            }
+            Ok(Err(guards)) => {
+                // Some rows would not convert: undo, then report them from
+                // the table as it is again.
+                let _ = session.execute_batch("ROLLBACK");
+                for guard in &guards {
+                    guard.refusal(session.conn, meta)?;
+                }
+                Err(Error::Internal(format!(
+                    "the migration of '{}' left rows behind that no check explains",
+                    meta.table_name
+                )))
             }
             Err(e) => {
                 let _ = session.execute_batch("ROLLBACK");
@@ -582,6 +668,12 @@ pub(crate) fn apply(
         session.schema_changed(Some(meta.table_name));
     }
     Ok(plan)
+}
+
+fn row_count(conn: &Connection, table: &str) -> Result<i64> {
+    let sql = format!("SELECT count(*) FROM {}", quote_ident(table));
+    conn.query_row(&sql, [], |r| r.get(0))
+        .map_err(|e| sql_error(&sql, e))
 }
 
 fn check_foreign_keys(conn: &Connection, meta: &TableMeta) -> Result<()> {
