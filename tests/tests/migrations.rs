@@ -331,6 +331,12 @@ async fn a_lossy_type_change_is_refused_without_the_opt_in<D: Door>() {
         db.query_text("SELECT note FROM books WHERE pk = 2").await,
         "42"
     );
+    // The dry run reports the same rows.
+    let dry = db
+        .migration_plan::<NumericNote>(MigrateOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(dry.to_string(), err.to_string());
     db.migrate::<NumericNote>(MigrateOptions::default().allow_lossy(true))
         .await
         .unwrap();

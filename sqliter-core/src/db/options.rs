@@ -287,6 +287,8 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
     // The text operators' byte-exact, Unicode-folding matcher.
     crate::query::register_text_functions(conn)?;
+    // A migration's exact type conversions.
+    crate::schema::evolve::register_conversions(conn)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())

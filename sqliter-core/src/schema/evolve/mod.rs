@@ -6,6 +6,7 @@
 //! [`Migration`]s carry hand-written data changes, each applied once.
 //! Depends on model metadata and the session only.
 
+mod convert;
 mod diff;
 mod history;
 mod plan;
@@ -14,6 +15,7 @@ pub use diff::{Change, SchemaDiff};
 pub use history::{Migration, MIGRATIONS_TABLE};
 pub use plan::{MigrateOptions, MigrationPlan};
 
+pub(crate) use convert::register as register_conversions;
 pub(crate) use diff::diff;
 pub(crate) use history::run as run_migrations;
 pub(crate) use plan::{apply, plan};

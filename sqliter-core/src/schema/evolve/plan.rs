@@ -64,8 +64,8 @@ pub struct MigrationPlan {
     /// The model and options the plan was made for (applying re-plans).
     pub(crate) meta: &'static TableMeta,
     pub(crate) options: MigrateOptions,
-    /// The exact-conversion conditions the rebuild's copy keeps rows by:
-    /// applying checks that every row was copied.
+    /// The exact conversions the rebuild's copy checks as it goes: when it
+    /// stops, applying reports the rows that would not convert.
     guards: Vec<Guard>,
 }
 
@@ -236,22 +236,10 @@ fn check_rows(
     })
 }
 
-/// A predicate true for the values of `col` that convert to `to` exactly.
+/// A predicate true for the values of `col` that convert to `to` exactly
+/// (see [`super::convert`]).
 fn converts(col: &str, to: SqlType) -> String {
-    match to {
-        SqlType::Integer => format!(
-            "{col} IS NULL OR typeof({col}) = 'integer' \
-             OR (typeof({col}) = 'real' AND CAST({col} AS INTEGER) = {col}) \
-             OR (typeof({col}) = 'text' AND CAST(CAST({col} AS INTEGER) AS TEXT) = {col})"
-        ),
-        SqlType::Real => format!(
-            "{col} IS NULL OR typeof({col}) IN ('integer', 'real') \
-             OR (typeof({col}) = 'text' AND (CAST(CAST({col} AS REAL) AS TEXT) = {col} \
-             OR CAST(CAST({col} AS INTEGER) AS TEXT) = {col}))"
-        ),
-        SqlType::Text => format!("{col} IS NULL OR typeof({col}) != 'blob'"),
-        SqlType::Blob => "1".to_owned(),
-    }
+    format!("sqliter_converts({col}, '{}')", to.keyword())
 }
 
 /// Plan the migration of `meta`'s table, refusing what would lose data
@@ -465,7 +453,14 @@ fn copy_expr(
             to: c.sql_type,
         });
     }
-    let converted = if changed {
+    let converted = if changed && !options.allow_lossy {
+        // Exact or the statement fails; the CAST only renders numbers as
+        // text for a TEXT column.
+        format!(
+            "CAST(sqliter_exact({col}, '{ty}') AS {ty})",
+            ty = c.sql_type.keyword()
+        )
+    } else if changed {
         format!("CAST({col} AS {})", c.sql_type.keyword())
     } else {
         col.clone()
@@ -546,24 +541,12 @@ fn rebuild(
     let new = format!("sqliter_new_{}", meta.table_name);
     let table = quote_ident(meta.table_name);
     statements.push(create_table_named(meta, &new, false));
-    // Rows whose values would not convert exactly are left behind, and
-    // applying refuses the plan when any was: the check costs no pass of
-    // its own.
-    let keep: Vec<String> = guards
-        .iter()
-        .map(|g| format!("({})", g.predicate))
-        .collect();
     statements.push(format!(
-        "INSERT INTO {} ({}) SELECT {} FROM {}{}",
+        "INSERT INTO {} ({}) SELECT {} FROM {}",
         quote_ident(&new),
         targets.join(", "),
         exprs.join(", "),
-        quote_ident(source),
-        if keep.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", keep.join(" AND "))
-        }
+        quote_ident(source)
     ));
     // Keep AUTOINCREMENT's high-water mark: pks of deleted rows stay used.
     statements.push(format!(
@@ -621,16 +604,14 @@ pub(crate) fn apply(
                     )));
                 }
             }
-            let before = match plan.guards.first() {
-                Some(guard) => Some(row_count(session.conn, &guard.source)?),
-                None => None,
-            };
             for sql in &plan.statements {
-                run(sql)?;
-            }
-            if let Some(before) = before {
-                if row_count(session.conn, meta.table_name)? != before {
-                    return Ok(Err(plan.guards));
+                if let Err(e) = run(sql) {
+                    // The copy stops at a value that would not convert.
+                    return if plan.guards.is_empty() {
+                        Err(e)
+                    } else {
+                        Ok(Err((plan.guards, e)))
+                    };
                 }
             }
             if plan.rebuild {
@@ -643,17 +624,14 @@ pub(crate) fn apply(
                 run("COMMIT")?;
                 Ok(plan)
             }
-            Ok(Err(guards)) => {
-                // Some rows would not convert: undo, then report them from
-                // the table as it is again.
+            Ok(Err((guards, error))) => {
+                // Undo, then report the rows that would not convert from the
+                // table as it is again (or the error, if none explains it).
                 let _ = session.execute_batch("ROLLBACK");
                 for guard in &guards {
                     guard.refusal(session.conn, meta)?;
                 }
-                Err(Error::Internal(format!(
-                    "the migration of '{}' left rows behind that no check explains",
-                    meta.table_name
-                )))
+                Err(error)
             }
             Err(e) => {
                 let _ = session.execute_batch("ROLLBACK");
@@ -668,12 +646,6 @@ pub(crate) fn apply(
         session.schema_changed(Some(meta.table_name));
     }
     Ok(plan)
-}
-
-fn row_count(conn: &Connection, table: &str) -> Result<i64> {
-    let sql = format!("SELECT count(*) FROM {}", quote_ident(table));
-    conn.query_row(&sql, [], |r| r.get(0))
-        .map_err(|e| sql_error(&sql, e))
 }
 
 fn check_foreign_keys(conn: &Connection, meta: &TableMeta) -> Result<()> {
