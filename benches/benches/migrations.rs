@@ -79,10 +79,14 @@ fn hand_written(c: &rusqlite::Connection, to_text: bool) -> rusqlite::Result<()>
 }
 
 fn migrate_to(db: &SqliterDB, to_text: bool) {
+    migrate_with(db, to_text, MigrateOptions::default());
+}
+
+fn migrate_with(db: &SqliterDB, to_text: bool, options: MigrateOptions) {
     let plan = if to_text {
-        db.migrate::<AsText>(MigrateOptions::default())
+        db.migrate::<AsText>(options)
     } else {
-        db.migrate::<AsInteger>(MigrateOptions::default())
+        db.migrate::<AsInteger>(options)
     }
     .unwrap();
     assert!(plan.rebuild);
@@ -142,6 +146,21 @@ fn main() {
         b.iter(|| {
             orm_text.set(!orm_text.get());
             migrate_to(&orm, orm_text.get());
+        });
+    });
+    // Opted out of the exactness check: the copy is the hand-written CAST.
+    let lossy_path = seeded(dir.path(), "lossy.db", n);
+    let lossy = SqliterDB::new(DbOptions::file(lossy_path.to_string_lossy())).unwrap();
+    lossy.with_connection(tune).unwrap().unwrap();
+    let lossy_text = Cell::new(false);
+    group.bench_function("sqliter_allow_lossy", |b| {
+        b.iter(|| {
+            lossy_text.set(!lossy_text.get());
+            migrate_with(
+                &lossy,
+                lossy_text.get(),
+                MigrateOptions::default().allow_lossy(true),
+            );
         });
     });
     group.finish();
