@@ -353,6 +353,47 @@ impl AsyncSqliterDB {
         self.run(move |s| engine::run_migrations(s, &steps)).await
     }
 
+    /// Copy the database into the file `path` while it stays in use, with
+    /// SQLite's online backup API in steps; see
+    /// [`backup_with`](Self::backup_with).
+    pub async fn backup_to(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.backup_with(path, sqliter_core::BackupOptions::default())
+            .await
+    }
+
+    /// [`backup_to`](Self::backup_to) with the step size, the pause between
+    /// steps and a progress callback. A file database is copied through a
+    /// connection of its own on a blocking thread, so the database thread
+    /// and every other task go on during the copy (their writes reach the
+    /// copy until its last step). An in-memory database has no second
+    /// connection: it is copied on the database thread.
+    pub async fn backup_with(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        options: sqliter_core::BackupOptions,
+    ) -> Result<()> {
+        let path = path.as_ref().to_path_buf();
+        if self.is_memory() {
+            return self
+                .run(move |s| engine::backup_to(s.conn, &path, &options))
+                .await;
+        }
+        let settings = std::sync::Arc::clone(&self.shared.settings);
+        tokio::task::spawn_blocking(move || {
+            let source = settings.open_source_connection()?;
+            engine::backup_to(&source, &path, &options)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("the backup thread failed: {e}")))?
+    }
+
+    /// `VACUUM INTO path`: a compact copy in one read transaction (the file
+    /// must not exist), on the database thread.
+    pub async fn vacuum_into(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        let path = path.as_ref().to_path_buf();
+        self.run(move |s| engine::vacuum_into(s.conn, &path)).await
+    }
+
     /// Drop `M`'s table; dropping a missing table is not an error.
     pub async fn drop_table<M: DbModel>(&self) -> Result<()> {
         self.run(|s| engine::drop_table(s, M::META.table_name))

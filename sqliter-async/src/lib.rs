@@ -37,11 +37,12 @@ pub use raw::RawConnection;
 pub use transaction::AsyncTransaction;
 
 pub use sqliter_core::{
-    cache, query, Aggregate, Assignment, CacheStats, Column, ColumnMismatch, CreateTableOptions,
-    DbModel, DbOptions, DecodeError, DictRow, Error, Filter, ForeignKeyOf, GetOptions,
-    InsertOptions, Logger, ManyToManyOf, MigrateOptions, Migration, MigrationPlan, OrderKey, Param,
-    Partial, PathFrom, Prefetched, QueryChain, Record, Related, RelationPath, Result, SchemaDiff,
-    SqlMetadata, TextColumn, Value, ValueError,
+    cache, query, Aggregate, Assignment, BackupOptions, BackupProgress, CacheStats, Column,
+    ColumnMismatch, ConnectHook, CreateTableOptions, DbModel, DbOptions, DecodeError, DictRow,
+    Error, Filter, ForeignKeyOf, GetOptions, InsertOptions, JournalMode, Logger, ManyToManyOf,
+    MigrateOptions, Migration, MigrationPlan, OrderKey, Param, Partial, PathFrom, Prefetched,
+    QueryChain, Record, Related, RelationPath, Result, SchemaDiff, SqlMetadata, TextColumn, Value,
+    ValueError,
 };
 pub use tokio_rusqlite;
 

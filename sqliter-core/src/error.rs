@@ -109,6 +109,16 @@ pub enum Error {
         source: Arc<rusqlite::Error>,
     },
 
+    /// A backup (or `VACUUM INTO`) failed.
+    #[error("backup to '{path}' failed")]
+    Backup {
+        /// The destination file.
+        path: String,
+        /// What SQLite said.
+        #[source]
+        source: Arc<rusqlite::Error>,
+    },
+
     /// `DROP TABLE` failed.
     #[error("failed to delete the table '{table}'")]
     TableDeletion {

@@ -56,6 +56,7 @@
 #[allow(unused_extern_crates)]
 extern crate self as sqliter_core;
 
+mod backup;
 pub mod cache;
 mod db;
 mod error;
@@ -67,8 +68,12 @@ mod schema;
 mod session;
 mod value;
 
+pub use backup::{BackupOptions, BackupProgress};
 pub use cache::CacheStats;
-pub use db::{configure_connection, DbOptions, Logger, Settings, SqliterDB, Transaction};
+pub use db::{
+    configure_connection, ConnectHook, ConnectionSettings, DbOptions, JournalMode, Logger,
+    Settings, SqliterDB, Synchronous, Transaction,
+};
 pub use error::{DecodeError, Error, Result, ValueError};
 pub use model::{
     ColumnKind, ColumnMeta, DbModel, FkAction, ForeignKeyMeta, IndexMeta, RowLayout, TableMeta,
@@ -105,6 +110,7 @@ pub mod prelude {
 /// The engine's single-record and schema operations on a [`Session`], for
 /// the async door and other front ends.
 pub mod engine {
+    pub use crate::backup::{backup_to, vacuum_into};
     pub use crate::record::{bulk_insert, delete, get, get_and_cache, insert, pk_key, update};
     pub use crate::schema::{
         apply_plan, create_table, drop_all_tables, drop_table, migrate, migrate_all,

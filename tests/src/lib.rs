@@ -82,6 +82,12 @@ pub trait Door: Sized {
         &self,
         options: sqliter_core::MigrateOptions,
     ) -> Result<Vec<sqliter_core::MigrationPlan>>;
+    async fn backup_with(
+        &self,
+        path: &std::path::Path,
+        options: sqliter_core::BackupOptions,
+    ) -> Result<()>;
+    async fn vacuum_into(&self, path: &std::path::Path) -> Result<()>;
     async fn commit(&self) -> Result<()>;
     fn select<M: DbModel>(&self) -> Self::Query<'_, M>;
     fn is_connected(&self) -> bool;
@@ -243,6 +249,16 @@ impl Door for SqliterDB {
     ) -> Result<Vec<sqliter_core::MigrationPlan>> {
         SqliterDB::migrate_all(self, options)
     }
+    async fn backup_with(
+        &self,
+        path: &std::path::Path,
+        options: sqliter_core::BackupOptions,
+    ) -> Result<()> {
+        SqliterDB::backup_with(self, path, &options)
+    }
+    async fn vacuum_into(&self, path: &std::path::Path) -> Result<()> {
+        SqliterDB::vacuum_into(self, path)
+    }
     async fn commit(&self) -> Result<()> {
         SqliterDB::commit(self)
     }
@@ -383,6 +399,16 @@ impl Door for AsyncSqliterDB {
         options: sqliter_core::MigrateOptions,
     ) -> Result<Vec<sqliter_core::MigrationPlan>> {
         AsyncSqliterDB::migrate_all(self, options).await
+    }
+    async fn backup_with(
+        &self,
+        path: &std::path::Path,
+        options: sqliter_core::BackupOptions,
+    ) -> Result<()> {
+        AsyncSqliterDB::backup_with(self, path, options).await
+    }
+    async fn vacuum_into(&self, path: &std::path::Path) -> Result<()> {
+        AsyncSqliterDB::vacuum_into(self, path).await
     }
     async fn commit(&self) -> Result<()> {
         AsyncSqliterDB::commit(self).await

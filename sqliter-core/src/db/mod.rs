@@ -3,7 +3,10 @@
 mod options;
 mod transaction;
 
-pub use options::{configure_connection, DbOptions, Logger, Settings};
+pub use options::{
+    configure_connection, ConnectHook, ConnectionSettings, DbOptions, JournalMode, Logger,
+    Settings, Synchronous,
+};
 pub use transaction::Transaction;
 
 use std::cell::{Cell, RefCell};
@@ -366,6 +369,37 @@ impl SqliterDB {
     /// ```
     pub fn run_migrations(&self, steps: &[crate::Migration]) -> Result<Vec<String>> {
         self.with_session(|s| schema::run_migrations(s, steps))
+    }
+
+    /// Copy the database into the file `path` while it stays in use, with
+    /// SQLite's online backup API in steps of 256 pages (see
+    /// [`backup_with`](Self::backup_with)). An in-memory database can be
+    /// saved to a file this way.
+    ///
+    /// ```no_run
+    /// # let db = sqliter_core::SqliterDB::open("app.db")?;
+    /// db.backup_to("app-backup.db")?;
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn backup_to(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.backup_with(path, &crate::BackupOptions::default())
+    }
+
+    /// [`backup_to`](Self::backup_to) with the step size, the pause between
+    /// steps and a progress callback. Other threads using this handle wait
+    /// for the copy; other connections and processes write between steps.
+    pub fn backup_with(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        options: &crate::BackupOptions,
+    ) -> Result<()> {
+        self.with_session(|s| crate::backup::backup_to(s.conn, path.as_ref(), options))
+    }
+
+    /// `VACUUM INTO path`: a compact copy in one read transaction (the
+    /// file must not exist).
+    pub fn vacuum_into(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.with_session(|s| crate::backup::vacuum_into(s.conn, path.as_ref()))
     }
 
     /// Drop `M`'s table; dropping a missing table is not an error.

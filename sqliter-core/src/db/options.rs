@@ -78,6 +78,101 @@ pub struct DbOptions {
     /// The cache's clock (default: the system's); tests use a
     /// [`ManualClock`](crate::cache::ManualClock).
     pub cache_clock: Option<Arc<dyn Clock>>,
+    /// `PRAGMA journal_mode` on every connection (default: SQLite's,
+    /// `DELETE`; `WAL` for concurrent readers and Litestream).
+    pub journal_mode: Option<JournalMode>,
+    /// `PRAGMA synchronous` on every connection (default: SQLite's, `FULL`).
+    pub synchronous: Option<Synchronous>,
+    /// How long a statement waits for another connection's lock before
+    /// `Error::Busy` (default 5 s).
+    pub busy_timeout: Duration,
+    /// Run on every connection after SQLiter's own settings: other
+    /// `PRAGMA`s (`wal_autocheckpoint`, `cache_size`, ...).
+    pub on_connect: Option<ConnectHook>,
+}
+
+/// SQLite's journal modes (`PRAGMA journal_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalMode {
+    /// A rollback journal deleted at each commit (SQLite's default).
+    Delete,
+    /// A rollback journal truncated at each commit.
+    Truncate,
+    /// A rollback journal kept, its header zeroed.
+    Persist,
+    /// The journal in memory (a crash can corrupt the file).
+    Memory,
+    /// Write-ahead log: readers do not block the writer (Litestream needs it).
+    Wal,
+    /// No journal (no atomic rollback; a crash can corrupt the file).
+    Off,
+}
+
+impl JournalMode {
+    /// The pragma's value.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Delete => "delete",
+            Self::Truncate => "truncate",
+            Self::Persist => "persist",
+            Self::Memory => "memory",
+            Self::Wal => "wal",
+            Self::Off => "off",
+        }
+    }
+}
+
+/// SQLite's durability levels (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// No syncs: fastest, a power loss can corrupt the file.
+    Off,
+    /// Syncs at critical moments; with WAL, durable except for the last
+    /// transactions before a power loss.
+    Normal,
+    /// Syncs every commit (SQLite's default).
+    Full,
+    /// `FULL`, and the directory synced too.
+    Extra,
+}
+
+impl Synchronous {
+    /// The pragma's value.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Off => "OFF",
+            Self::Normal => "NORMAL",
+            Self::Full => "FULL",
+            Self::Extra => "EXTRA",
+        }
+    }
+}
+
+/// A function run on every connection a database opens (see
+/// [`DbOptions::on_connect`]).
+///
+/// ```
+/// use sqliter_core::{ConnectHook, DbOptions};
+/// let options = DbOptions::memory()
+///     .on_connect(ConnectHook::new(|conn| conn.pragma_update(None, "cache_size", -8000)));
+/// # let _ = options;
+/// ```
+#[derive(Clone)]
+pub struct ConnectHook(Arc<HookFn>);
+
+type HookFn = dyn Fn(&Connection) -> rusqlite::Result<()> + Send + Sync;
+
+impl ConnectHook {
+    /// Wrap `f`.
+    pub fn new(f: impl Fn(&Connection) -> rusqlite::Result<()> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for ConnectHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ConnectHook(..)")
+    }
 }
 
 impl Default for DbOptions {
@@ -95,6 +190,10 @@ impl Default for DbOptions {
             cache_ttl: None,
             cache_max_memory_mb: None,
             cache_clock: None,
+            journal_mode: None,
+            synchronous: None,
+            busy_timeout: Duration::from_secs(5),
+            on_connect: None,
         }
     }
 }
@@ -170,6 +269,30 @@ impl DbOptions {
         self
     }
 
+    /// Set `journal_mode` (applied on every connection).
+    pub fn journal_mode(mut self, mode: JournalMode) -> Self {
+        self.journal_mode = Some(mode);
+        self
+    }
+
+    /// Set `synchronous` (applied on every connection).
+    pub fn synchronous(mut self, level: Synchronous) -> Self {
+        self.synchronous = Some(level);
+        self
+    }
+
+    /// Set `busy_timeout`.
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// Run `hook` on every connection, after SQLiter's own settings.
+    pub fn on_connect(mut self, hook: ConnectHook) -> Self {
+        self.on_connect = Some(hook);
+        self
+    }
+
     /// Set the cache's clock.
     pub fn cache_clock(mut self, clock: impl Clock + 'static) -> Self {
         self.cache_clock = Some(Arc::new(clock));
@@ -212,6 +335,12 @@ impl DbOptions {
             return_local_time: self.return_local_time,
             cache,
             shapes: Arc::default(),
+            connection: ConnectionSettings {
+                journal_mode: self.journal_mode,
+                synchronous: self.synchronous,
+                busy_timeout: self.busy_timeout,
+                on_connect: self.on_connect,
+            },
             junction_versions: Arc::default(),
         })
     }
@@ -236,10 +365,52 @@ pub struct Settings {
     pub shapes: Arc<crate::schema::CheckedShapes>,
     /// Write counters of the junction tables (prefetched sets go stale).
     pub junction_versions: Arc<crate::relation::JunctionVersions>,
+    /// What every connection is set to when it opens.
+    pub connection: ConnectionSettings,
 }
 
-/// How long a statement waits for another connection's lock.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The per-connection settings of [`DbOptions`], applied by the one opener
+/// both doors share on every (re)connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    /// See [`DbOptions::journal_mode`].
+    pub journal_mode: Option<JournalMode>,
+    /// See [`DbOptions::synchronous`].
+    pub synchronous: Option<Synchronous>,
+    /// See [`DbOptions::busy_timeout`].
+    pub busy_timeout: Duration,
+    /// See [`DbOptions::on_connect`].
+    pub on_connect: Option<ConnectHook>,
+}
+
+impl ConnectionSettings {
+    /// Apply the settings to `conn`. A journal mode SQLite does not take
+    /// (an in-memory database stays `memory`) is an error, not ignored.
+    pub fn apply(&self, conn: &Connection) -> Result<(), String> {
+        conn.busy_timeout(self.busy_timeout)
+            .map_err(|e| e.to_string())?;
+        if let Some(mode) = self.journal_mode {
+            let got: String = conn
+                .pragma_update_and_check(None, "journal_mode", mode.name(), |r| r.get(0))
+                .map_err(|e| e.to_string())?;
+            if !got.eq_ignore_ascii_case(mode.name()) {
+                return Err(format!(
+                    "journal_mode {} was not applied: SQLite kept '{got}' (an in-memory database \
+                     only uses 'memory' or 'off')",
+                    mode.name()
+                ));
+            }
+        }
+        if let Some(level) = self.synchronous {
+            conn.pragma_update(None, "synchronous", level.name())
+                .map_err(|e| e.to_string())?;
+        }
+        if let Some(hook) = &self.on_connect {
+            (hook.0)(conn).map_err(|e| format!("the on_connect hook failed: {e}"))?;
+        }
+        Ok(())
+    }
+}
 
 impl Settings {
     /// The file name, or `":memory:"`.
@@ -263,8 +434,26 @@ impl Settings {
         }
         .map_err(|source| self.connection_error(source))?;
         configure_connection(&conn).map_err(|source| self.connection_error(source))?;
+        self.connection
+            .apply(&conn)
+            .map_err(|reason| Error::InvalidOptions(format!("{}: {reason}", self.db_filename())))?;
         // A new connection may see another file, or one changed meanwhile.
         self.shapes.forget_all();
+        Ok(conn)
+    }
+
+    /// A second connection to the same file, configured alike, for work
+    /// that should not hold the door's own (a backup). The door's shape
+    /// checks are untouched.
+    pub fn open_source_connection(&self) -> Result<Connection> {
+        let path = self.filename.as_deref().ok_or_else(|| {
+            Error::InvalidOptions("an in-memory database has no second connection".into())
+        })?;
+        let conn = Connection::open(path).map_err(|source| self.connection_error(source))?;
+        configure_connection(&conn).map_err(|source| self.connection_error(source))?;
+        self.connection
+            .apply(&conn)
+            .map_err(|reason| Error::InvalidOptions(format!("{path}: {reason}")))?;
         Ok(conn)
     }
 
@@ -289,7 +478,7 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
     crate::query::register_text_functions(conn)?;
     // A migration's exact type conversions.
     crate::schema::evolve::register_conversions(conn)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }
@@ -308,6 +497,10 @@ impl fmt::Debug for DbOptions {
             .field("cache_max_size", &self.cache_max_size)
             .field("cache_ttl", &self.cache_ttl)
             .field("cache_max_memory_mb", &self.cache_max_memory_mb)
+            .field("journal_mode", &self.journal_mode)
+            .field("synchronous", &self.synchronous)
+            .field("busy_timeout", &self.busy_timeout)
+            .field("on_connect", &self.on_connect)
             .finish_non_exhaustive()
     }
 }
