@@ -86,8 +86,11 @@ pub struct DbOptions {
     /// How long a statement waits for another connection's lock before
     /// `Error::Busy` (default 5 s).
     pub busy_timeout: Duration,
+    /// `PRAGMA wal_autocheckpoint` on every connection (default: SQLite's,
+    /// 1000 pages); 0 leaves checkpoints to another program (Litestream).
+    pub wal_autocheckpoint: Option<u32>,
     /// Run on every connection after SQLiter's own settings: other
-    /// `PRAGMA`s (`wal_autocheckpoint`, `cache_size`, ...).
+    /// `PRAGMA`s (`cache_size`, `mmap_size`, ...).
     pub on_connect: Option<ConnectHook>,
 }
 
@@ -193,6 +196,7 @@ impl Default for DbOptions {
             journal_mode: None,
             synchronous: None,
             busy_timeout: Duration::from_secs(5),
+            wal_autocheckpoint: None,
             on_connect: None,
         }
     }
@@ -281,6 +285,29 @@ impl DbOptions {
         self
     }
 
+    /// Set `wal_autocheckpoint` (0: never checkpoint from this program).
+    pub fn wal_autocheckpoint(mut self, pages: u32) -> Self {
+        self.wal_autocheckpoint = Some(pages);
+        self
+    }
+
+    /// The settings for a file Litestream replicates: WAL (Litestream
+    /// reads the log), `synchronous = NORMAL` (durable with WAL except the
+    /// last transactions before a power loss), and no automatic checkpoints
+    /// from this program, so Litestream owns them and never misses a page.
+    ///
+    /// ```
+    /// use sqliter_core::{DbOptions, JournalMode};
+    /// let options = DbOptions::file("app.db").replicated();
+    /// assert_eq!(options.journal_mode, Some(JournalMode::Wal));
+    /// assert_eq!(options.wal_autocheckpoint, Some(0));
+    /// ```
+    pub fn replicated(self) -> Self {
+        self.journal_mode(JournalMode::Wal)
+            .synchronous(Synchronous::Normal)
+            .wal_autocheckpoint(0)
+    }
+
     /// Set `busy_timeout`.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
@@ -339,6 +366,7 @@ impl DbOptions {
                 journal_mode: self.journal_mode,
                 synchronous: self.synchronous,
                 busy_timeout: self.busy_timeout,
+                wal_autocheckpoint: self.wal_autocheckpoint,
                 on_connect: self.on_connect,
             },
             junction_versions: Arc::default(),
@@ -379,6 +407,8 @@ pub struct ConnectionSettings {
     pub synchronous: Option<Synchronous>,
     /// See [`DbOptions::busy_timeout`].
     pub busy_timeout: Duration,
+    /// See [`DbOptions::wal_autocheckpoint`].
+    pub wal_autocheckpoint: Option<u32>,
     /// See [`DbOptions::on_connect`].
     pub on_connect: Option<ConnectHook>,
 }
@@ -403,6 +433,10 @@ impl ConnectionSettings {
         }
         if let Some(level) = self.synchronous {
             conn.pragma_update(None, "synchronous", level.name())
+                .map_err(|e| e.to_string())?;
+        }
+        if let Some(pages) = self.wal_autocheckpoint {
+            conn.pragma_update(None, "wal_autocheckpoint", pages)
                 .map_err(|e| e.to_string())?;
         }
         if let Some(hook) = &self.on_connect {
@@ -500,6 +534,7 @@ impl fmt::Debug for DbOptions {
             .field("journal_mode", &self.journal_mode)
             .field("synchronous", &self.synchronous)
             .field("busy_timeout", &self.busy_timeout)
+            .field("wal_autocheckpoint", &self.wal_autocheckpoint)
             .field("on_connect", &self.on_connect)
             .finish_non_exhaustive()
     }
