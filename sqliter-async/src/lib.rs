@@ -41,8 +41,8 @@ pub use sqliter_core::{
     ColumnMismatch, ConnectHook, CreateTableOptions, DbModel, DbOptions, DecodeError, DictRow,
     Error, Filter, ForeignKeyOf, GetOptions, InsertOptions, JournalMode, Logger, ManyToManyOf,
     MigrateOptions, Migration, MigrationPlan, OrderKey, Param, Partial, PathFrom, Prefetched,
-    QueryChain, Record, Related, RelationPath, Result, SchemaDiff, SqlMetadata, TextColumn, Value,
-    ValueError,
+    QueryChain, Record, Related, RelationPath, Result, SchemaDiff, SqlMetadata, Synchronous,
+    TextColumn, Value, ValueError,
 };
 pub use tokio_rusqlite;
 
