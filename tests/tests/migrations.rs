@@ -837,3 +837,81 @@ async fn a_rebuild_that_would_break_foreign_keys_changes_nothing<D: Door>() {
         "enforcement is back on"
     );
 }
+
+/// The table was called `old_books` last year.
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+#[sqliter(table_name = "volumes", renamed_from = "books")]
+struct Volume {
+    pk: i64,
+    created_at: i64,
+    updated_at: i64,
+    title: String,
+    year: i32,
+    note: Option<String>,
+}
+
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+#[sqliter(table_name = "books")]
+struct Audited {
+    pk: i64,
+    created_at: i64,
+    updated_at: i64,
+    title: String,
+    year: i32,
+    #[sqliter(default = "")]
+    note: String,
+}
+
+door_tests!(
+    a_renamed_table_keeps_its_rows,
+    a_rebuild_recreates_the_tables_triggers,
+);
+
+async fn a_renamed_table_keeps_its_rows<D: Door>() {
+    let (db, before): (D, _) = v1_file().await;
+    let diff = db.schema_diff::<Volume>().await.unwrap();
+    assert_eq!(
+        diff.changes,
+        [Change::RenameTable {
+            from: "books".into()
+        }]
+    );
+    db.migrate::<Volume>(MigrateOptions::default())
+        .await
+        .unwrap();
+    let after = db.select::<Volume>().fetch_all().await.unwrap();
+    let titles: Vec<&str> = after.iter().map(|v| v.title.as_str()).collect();
+    let old: Vec<&str> = before.iter().map(|b| b.title.as_str()).collect();
+    assert_eq!(titles, old);
+    assert_eq!(
+        db.query_int("SELECT count(*) FROM sqlite_master WHERE name = 'books'")
+            .await,
+        0
+    );
+    sound(&db).await;
+}
+
+async fn a_rebuild_recreates_the_tables_triggers<D: Door>() {
+    let (db, _): (D, _) = v1_file().await;
+    db.raw(
+        "CREATE TABLE audit (title TEXT); \
+         CREATE TRIGGER books_audit AFTER INSERT ON books BEGIN INSERT INTO audit VALUES (new.title); END",
+    )
+    .await;
+    let plan = db
+        .migrate::<Audited>(MigrateOptions::default())
+        .await
+        .unwrap();
+    assert!(plan.rebuild, "NOT NULL on `note` needs the rebuild");
+    db.insert(Audited {
+        title: "After".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        db.query_int("SELECT count(*) FROM audit WHERE title = 'After'")
+            .await,
+        1
+    );
+}
