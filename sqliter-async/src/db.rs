@@ -70,8 +70,7 @@ impl AsyncSqliterDB {
             ..options
         })?;
         if reset {
-            let dropped = db.run(engine::drop_all_tables).await?;
-            tracing::debug!(target: "sqliter", "Database reset: {dropped} user-created tables dropped.");
+            db.run(engine::reset).await?;
         }
         Ok(db)
     }

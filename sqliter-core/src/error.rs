@@ -130,7 +130,7 @@ pub enum Error {
     },
 
     /// An insert failed (for example a duplicate unique value).
-    #[error("failed to insert record into table '{table}'")]
+    #[error("failed to insert record into table '{table}': {}", reason(source))]
     RecordInsertion {
         /// The table concerned.
         table: String,
@@ -140,7 +140,7 @@ pub enum Error {
     },
 
     /// An update failed (for example a duplicate unique value).
-    #[error("failed to update record in table '{table}'")]
+    #[error("failed to update record in table '{table}': {}", reason(source))]
     RecordUpdate {
         /// The table concerned.
         table: String,
@@ -332,6 +332,15 @@ impl Error {
              nothing was committed"
                 .into(),
         )
+    }
+}
+
+/// SQLite's own words for a failure ("UNIQUE constraint failed:
+/// users.email"), for messages that name the operation first.
+fn reason(source: &rusqlite::Error) -> String {
+    match source {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -114,7 +114,7 @@ pub mod engine {
     pub use crate::record::{bulk_insert, delete, get, get_and_cache, insert, pk_key, update};
     pub use crate::schema::{
         apply_plan, create_table, drop_all_tables, drop_table, migrate, migrate_all,
-        migration_plan, run_migrations, schema_diff, table_names,
+        migration_plan, reset, run_migrations, schema_diff, table_names,
     };
 }
 

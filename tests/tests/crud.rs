@@ -136,6 +136,19 @@ async fn duplicate_unique_value_is_record_insertion_naming_the_table<D: Door>() 
         matches!(err, Error::RecordInsertion { ref table, .. } if table == "authors"),
         "{err:?}"
     );
+    assert_eq!(
+        err.to_string(),
+        "failed to insert record into table 'authors': UNIQUE constraint failed: authors.email",
+        "the message says why"
+    );
+    let mut bob = db.insert(author("bob")).await.unwrap();
+    bob.email = author("ann").email;
+    let err = db.update(&mut bob).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with(": UNIQUE constraint failed: authors.email"),
+        "{err}"
+    );
     let err = db
         .insert(Author {
             pk: 1,

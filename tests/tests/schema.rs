@@ -68,6 +68,7 @@ async fn db_with_books<D: Door>() -> D {
 }
 
 door_tests!(
+    the_reset_message_goes_to_the_logger_in_debug_mode_only,
     a_failing_begin_in_create_table_is_table_creation,
     create_table_ddl_is_shaped_as_upstream,
     indexes_are_named_and_ordered_as_upstream,
@@ -279,4 +280,32 @@ async fn a_failing_begin_in_create_table_is_table_creation<D: Door>() {
         matches!(err, Error::TableCreation { ref table, .. } if table == "authors"),
         "{err:?}"
     );
+}
+
+async fn the_reset_message_goes_to_the_logger_in_debug_mode_only<D: Door>() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.db").to_string_lossy().into_owned();
+    for debug in [false, true] {
+        {
+            let db = D::open(DbOptions::file(path.clone())).await.unwrap();
+            db.create_table::<Author>().await.unwrap();
+        }
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let seen = std::sync::Arc::clone(&lines);
+        let logger =
+            sqliter_core::Logger::new(move |line| seen.lock().unwrap().push(line.to_owned()));
+        let _db = D::open(
+            DbOptions::file(path.clone())
+                .reset(true)
+                .debug(debug)
+                .logger(logger),
+        )
+        .await
+        .unwrap();
+        let lines = lines.lock().unwrap();
+        let told = lines
+            .iter()
+            .any(|l| l == "Database reset: 1 user-created tables dropped.");
+        assert_eq!(told, debug, "debug = {debug}: {lines:?}");
+    }
 }

@@ -103,11 +103,7 @@ impl SqliterDB {
             }),
         };
         if reset {
-            db.with_session(|s| {
-                let dropped = schema::drop_all_tables(s)?;
-                tracing::debug!(target: "sqliter", "Database reset: {dropped} user-created tables dropped.");
-                Ok(())
-            })?;
+            db.with_session(schema::reset)?;
         }
         Ok(db)
     }

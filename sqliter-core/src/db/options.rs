@@ -452,6 +452,17 @@ impl Settings {
         self.filename.as_deref().unwrap_or(":memory:")
     }
 
+    /// With `debug` set, send `message` to `tracing` (target `sqliter`) and
+    /// to the `logger` hook, as upstream's debug messages.
+    pub fn note(&self, message: &str) {
+        if self.debug {
+            tracing::debug!(target: "sqliter", "{message}");
+            if let Some(logger) = &self.logger {
+                logger.log(message);
+            }
+        }
+    }
+
     /// Log one statement (only called when `debug` is set).
     pub fn log(&self, sql: &str) {
         tracing::debug!(target: "sqliter", "Executing SQL: {sql}");

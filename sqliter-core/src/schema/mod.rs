@@ -180,6 +180,15 @@ pub fn drop_table(session: &Session<'_>, table: &str) -> Result<()> {
     Ok(())
 }
 
+/// The `reset` option: drop every user table, and say so in debug mode.
+pub fn reset(session: &Session<'_>) -> Result<usize> {
+    let dropped = drop_all_tables(session)?;
+    session.settings.note(&format!(
+        "Database reset: {dropped} user-created tables dropped."
+    ));
+    Ok(dropped)
+}
+
 /// Drop every user table, whatever references what (upstream fails when a
 /// child still references parent rows).
 pub fn drop_all_tables(session: &Session<'_>) -> Result<usize> {
