@@ -352,6 +352,41 @@ impl AsyncSqliterDB {
         self.run(move |s| engine::run_migrations(s, &steps)).await
     }
 
+    /// Run one SQL statement with bound parameters, one round trip; see
+    /// `SqliterDB::execute`.
+    pub async fn execute<P: Into<Param>>(
+        &self,
+        sql: &str,
+        params: impl IntoIterator<Item = P>,
+    ) -> Result<u64> {
+        let values = sqliter_core::raw_values(sql, params.into_iter().map(Into::into).collect())?;
+        let sql = sql.to_owned();
+        self.run(move |s| engine::execute(s, &sql, &values)).await
+    }
+
+    /// Run one query with bound parameters; its rows by column name.
+    pub async fn query<P: Into<Param>>(
+        &self,
+        sql: &str,
+        params: impl IntoIterator<Item = P>,
+    ) -> Result<Vec<sqliter_core::DictRow>> {
+        let values = sqliter_core::raw_values(sql, params.into_iter().map(Into::into).collect())?;
+        let sql = sql.to_owned();
+        self.run(move |s| engine::raw_query(s, &sql, &values)).await
+    }
+
+    /// [`query`](Self::query), each row decoded into `T` by column name.
+    pub async fn query_as<T: serde::de::DeserializeOwned + Send + 'static, P: Into<Param>>(
+        &self,
+        sql: &str,
+        params: impl IntoIterator<Item = P>,
+    ) -> Result<Vec<T>> {
+        let values = sqliter_core::raw_values(sql, params.into_iter().map(Into::into).collect())?;
+        let sql = sql.to_owned();
+        self.run(move |s| engine::raw_query_as(s, &sql, &values))
+            .await
+    }
+
     /// Copy the database into the file `path` while it stays in use, with
     /// SQLite's online backup API in steps; see
     /// [`backup_with`](Self::backup_with).

@@ -109,6 +109,18 @@ pub enum Error {
         source: Arc<rusqlite::Error>,
     },
 
+    /// A raw-SQL parameter cannot be bound (a list, NaN, a `u64` beyond
+    /// `i64`), or the count does not match the statement's.
+    #[error("invalid parameter {index} for `{sql}`: {reason}")]
+    InvalidParameter {
+        /// The statement.
+        sql: String,
+        /// The parameter's position (1-based).
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A backup (or `VACUUM INTO`) failed.
     #[error("backup to '{path}' failed")]
     Backup {

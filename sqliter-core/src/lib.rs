@@ -62,6 +62,7 @@ mod db;
 mod error;
 mod model;
 pub mod query;
+mod raw;
 mod record;
 mod relation;
 mod schema;
@@ -111,12 +112,16 @@ pub mod prelude {
 /// the async door and other front ends.
 pub mod engine {
     pub use crate::backup::{backup_to, vacuum_into};
+    pub use crate::raw::{execute, query as raw_query, query_as as raw_query_as};
     pub use crate::record::{bulk_insert, delete, get, get_and_cache, insert, pk_key, update};
     pub use crate::schema::{
         apply_plan, create_table, drop_all_tables, drop_table, migrate, migrate_all,
         migration_plan, reset, run_migrations, schema_diff, table_names,
     };
 }
+
+#[doc(hidden)]
+pub use raw::values as raw_values;
 
 /// Everything generated code touches. Not public API.
 #[doc(hidden)]

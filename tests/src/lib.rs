@@ -88,6 +88,13 @@ pub trait Door: Sized {
         options: sqliter_core::BackupOptions,
     ) -> Result<()>;
     async fn vacuum_into(&self, path: &std::path::Path) -> Result<()>;
+    async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<u64>;
+    async fn query(&self, sql: &str, params: Vec<Param>) -> Result<Vec<DictRow>>;
+    async fn query_as<T: DeserializeOwned + Send + 'static>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<T>>;
     async fn commit(&self) -> Result<()>;
     fn select<M: DbModel>(&self) -> Self::Query<'_, M>;
     fn is_connected(&self) -> bool;
@@ -259,6 +266,19 @@ impl Door for SqliterDB {
     async fn vacuum_into(&self, path: &std::path::Path) -> Result<()> {
         SqliterDB::vacuum_into(self, path)
     }
+    async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<u64> {
+        SqliterDB::execute(self, sql, params)
+    }
+    async fn query(&self, sql: &str, params: Vec<Param>) -> Result<Vec<DictRow>> {
+        SqliterDB::query(self, sql, params)
+    }
+    async fn query_as<T: DeserializeOwned + Send + 'static>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<T>> {
+        SqliterDB::query_as(self, sql, params)
+    }
     async fn commit(&self) -> Result<()> {
         SqliterDB::commit(self)
     }
@@ -409,6 +429,19 @@ impl Door for AsyncSqliterDB {
     }
     async fn vacuum_into(&self, path: &std::path::Path) -> Result<()> {
         AsyncSqliterDB::vacuum_into(self, path).await
+    }
+    async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<u64> {
+        AsyncSqliterDB::execute(self, sql, params).await
+    }
+    async fn query(&self, sql: &str, params: Vec<Param>) -> Result<Vec<DictRow>> {
+        AsyncSqliterDB::query(self, sql, params).await
+    }
+    async fn query_as<T: DeserializeOwned + Send + 'static>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<T>> {
+        AsyncSqliterDB::query_as(self, sql, params).await
     }
     async fn commit(&self) -> Result<()> {
         AsyncSqliterDB::commit(self).await

@@ -162,6 +162,54 @@ impl SqliterDB {
         })
     }
 
+    /// Run one SQL statement with bound parameters (`?`); returns the rows
+    /// it changed. Logged like every statement in debug mode; a failure is
+    /// `SqlExecution` naming the statement; several statements in one
+    /// string are refused. A statement that may write drops every cached
+    /// answer.
+    ///
+    /// ```
+    /// # let db = sqliter_core::SqliterDB::open_in_memory()?;
+    /// db.execute("CREATE TABLE kv (k TEXT, v INTEGER)", Vec::<i64>::new())?;
+    /// assert_eq!(db.execute("INSERT INTO kv VALUES (?, ?)", [sqliter_core::Param::from("a"), 1.into()])?, 1);
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn execute<P: Into<Param>>(
+        &self,
+        sql: &str,
+        params: impl IntoIterator<Item = P>,
+    ) -> Result<u64> {
+        let values = crate::raw::values(sql, params.into_iter().map(Into::into).collect())?;
+        self.with_session(|s| crate::raw::execute(s, sql, &values))
+    }
+
+    /// Run one query with bound parameters; its rows by column name.
+    ///
+    /// ```
+    /// # let db = sqliter_core::SqliterDB::open_in_memory()?;
+    /// let rows = db.query("SELECT ? + 1 AS n", [41])?;
+    /// assert_eq!(rows[0].get("n").and_then(|v| v.as_i64()), Some(42));
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn query<P: Into<Param>>(
+        &self,
+        sql: &str,
+        params: impl IntoIterator<Item = P>,
+    ) -> Result<Vec<crate::DictRow>> {
+        let values = crate::raw::values(sql, params.into_iter().map(Into::into).collect())?;
+        self.with_session(|s| crate::raw::query(s, sql, &values))
+    }
+
+    /// [`query`](Self::query), each row decoded into `T` by column name.
+    pub fn query_as<T: serde::de::DeserializeOwned, P: Into<Param>>(
+        &self,
+        sql: &str,
+        params: impl IntoIterator<Item = P>,
+    ) -> Result<Vec<T>> {
+        let values = crate::raw::values(sql, params.into_iter().map(Into::into).collect())?;
+        self.with_session(|s| crate::raw::query_as(s, sql, &values))
+    }
+
     /// Open the connection if it is not open (every operation does this).
     pub fn connect(&self) -> Result<()> {
         let state = self.inner.state.lock();
