@@ -158,7 +158,7 @@ async fn raw_statements_are_logged_with_their_values<D: Door>() {
         DbOptions::memory()
             .debug(true)
             .logger(Logger::new(move |l| {
-                seen.lock().unwrap().push(l.to_owned())
+                seen.lock().unwrap().push(l.to_owned());
             })),
     )
     .await
