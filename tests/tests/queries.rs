@@ -91,6 +91,7 @@ async fn by<D: Door>(db: &D, key: &str, value: impl Into<sqliter_core::Param>) -
 }
 
 door_tests!(
+    bulk_updates_take_an_explicit_updated_at,
     a_nul_byte_is_an_ordinary_byte_in_every_text_operator,
     case_insensitive_operators_use_full_unicode_case_folding,
     lookup_values_are_checked_against_the_column_type,
@@ -893,7 +894,7 @@ async fn update_refuses_unknown_protected_and_ill_typed_fields<D: Door>() {
         matches!(err, Error::InvalidUpdate(ref m) if m.ends_with("bogus, zzz")),
         "{err:?}"
     );
-    for field in ["pk", "created_at", "updated_at"] {
+    for field in ["pk", "created_at"] {
         assert!(
             matches!(q.update([(field, 1)]).await, Err(Error::InvalidUpdate(_))),
             "{field}"
@@ -1180,4 +1181,45 @@ async fn case_insensitive_operators_use_full_unicode_case_folding<D: Door>() {
     );
     // Case-sensitive operators stay byte-exact.
     assert!(matching(&db, Word::text().contains("SS")).await.is_empty());
+}
+
+async fn bulk_updates_take_an_explicit_updated_at<D: Door>() {
+    let db = db::<D>().await;
+    let n = db
+        .select::<Item>()
+        .filter_by("tag", "fr")
+        .update([("updated_at", 1_700_000_000)])
+        .await
+        .unwrap();
+    assert!(n > 0);
+    assert_eq!(
+        db.query_int("SELECT count(*) FROM items WHERE tag = 'fr' AND updated_at = 1700000000")
+            .await,
+        i64::try_from(n).unwrap()
+    );
+    db.update_where::<Item>([("tag", "fr")], [("updated_at", 1_600_000_000)])
+        .await
+        .unwrap();
+    assert_eq!(
+        db.query_int("SELECT max(updated_at) FROM items WHERE tag = 'fr'")
+            .await,
+        1_600_000_000
+    );
+    // Without it, it is bumped to now; a value of the wrong kind is refused.
+    db.select::<Item>()
+        .filter_by("tag", "fr")
+        .update([("qty", 7)])
+        .await
+        .unwrap();
+    assert!(
+        db.query_int("SELECT min(updated_at) FROM items WHERE tag = 'fr'")
+            .await
+            > 1_700_000_000
+    );
+    let err = db
+        .select::<Item>()
+        .update([("updated_at", "yesterday")])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidUpdate(_)), "{err:?}");
 }

@@ -586,8 +586,8 @@ impl SqliterDB {
 
     /// Upstream's bulk update: set `values` on the rows matching the
     /// `where_` lookups; returns how many rows changed. Unknown fields, the
-    /// pk and the timestamps are `InvalidUpdate`; values are checked against
-    /// the fields' types.
+    /// pk and `created_at` are `InvalidUpdate`; `updated_at` is bumped to
+    /// now unless given; values are checked against the fields' types.
     ///
     /// ```
     /// # use sqliter_core::{DbModel, SqliterDB};

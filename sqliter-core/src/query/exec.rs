@@ -408,7 +408,9 @@ pub(crate) fn resolve_assignments(
             continue;
         };
         let column = &table.columns[index];
-        if !user_updatable(column.kind) {
+        // An explicit `updated_at` is allowed, as upstream; the pk and
+        // `created_at` never change in bulk.
+        if !user_updatable(column.kind) && column.kind != ColumnKind::UpdatedAt {
             let what = if column.kind == ColumnKind::PrimaryKey {
                 "the primary key"
             } else {
@@ -472,7 +474,10 @@ pub fn update(
         .iter()
         .position(|c| c.kind == ColumnKind::UpdatedAt)
         .unwrap_or(2);
-    values.insert(0, (updated_at, Value::Integer(unix_now())));
+    // Bump `updated_at` unless the caller set it.
+    if !values.iter().any(|(column, _)| *column == updated_at) {
+        values.insert(0, (updated_at, Value::Integer(unix_now())));
+    }
     session.begin_implicit()?;
     let mut stmt = statement(session, spec, Mode::Update, &values, Operation::Update)?;
     let n = stmt
