@@ -428,6 +428,13 @@ impl AsyncSqliterDB {
         self.run(move |s| engine::vacuum_into(s.conn, &path)).await
     }
 
+    /// Drop every user table of the open database and empty the cache;
+    /// returns how many were dropped. Inside a scoped transaction it is
+    /// rolled back with it. See `SqliterDB::reset_database`.
+    pub async fn reset_database(&self) -> Result<usize> {
+        self.run(engine::reset).await
+    }
+
     /// Drop `M`'s table; dropping a missing table is not an error.
     pub async fn drop_table<M: DbModel>(&self) -> Result<()> {
         self.run(|s| engine::drop_table(s, M::META.table_name))

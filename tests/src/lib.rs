@@ -88,6 +88,7 @@ pub trait Door: Sized {
         options: sqliter_core::BackupOptions,
     ) -> Result<()>;
     async fn vacuum_into(&self, path: &std::path::Path) -> Result<()>;
+    async fn reset_database(&self) -> Result<usize>;
     async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<u64>;
     async fn query(&self, sql: &str, params: Vec<Param>) -> Result<Vec<DictRow>>;
     async fn query_as<T: DeserializeOwned + Send + 'static>(
@@ -266,6 +267,9 @@ impl Door for SqliterDB {
     async fn vacuum_into(&self, path: &std::path::Path) -> Result<()> {
         SqliterDB::vacuum_into(self, path)
     }
+    async fn reset_database(&self) -> Result<usize> {
+        SqliterDB::reset_database(self)
+    }
     async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<u64> {
         SqliterDB::execute(self, sql, params)
     }
@@ -429,6 +433,9 @@ impl Door for AsyncSqliterDB {
     }
     async fn vacuum_into(&self, path: &std::path::Path) -> Result<()> {
         AsyncSqliterDB::vacuum_into(self, path).await
+    }
+    async fn reset_database(&self) -> Result<usize> {
+        AsyncSqliterDB::reset_database(self).await
     }
     async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<u64> {
         AsyncSqliterDB::execute(self, sql, params).await

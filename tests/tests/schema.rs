@@ -68,6 +68,7 @@ async fn db_with_books<D: Door>() -> D {
 }
 
 door_tests!(
+    reset_database_drops_every_table_of_an_open_database_and_empties_the_cache,
     the_reset_message_goes_to_the_logger_in_debug_mode_only,
     a_failing_begin_in_create_table_is_table_creation,
     create_table_ddl_is_shaped_as_upstream,
@@ -308,4 +309,82 @@ async fn the_reset_message_goes_to_the_logger_in_debug_mode_only<D: Door>() {
             .any(|l| l == "Database reset: 1 user-created tables dropped.");
         assert_eq!(told, debug, "debug = {debug}: {lines:?}");
     }
+}
+
+async fn reset_database_drops_every_table_of_an_open_database_and_empties_the_cache<D: Door>() {
+    let db = D::open(DbOptions::memory().cache(true)).await.unwrap();
+    db.create_table::<Author>().await.unwrap();
+    db.create_table::<Book>().await.unwrap();
+    let a = db
+        .insert(Author {
+            name: "a".into(),
+            email: "a".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    db.insert(Book {
+        author_id: a.pk,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(db.get::<Author>(a.pk).await.unwrap().is_some());
+    assert_eq!(db.reset_database().await.unwrap(), 2);
+    assert!(db.table_names().await.unwrap().is_empty());
+    assert!(
+        db.get::<Author>(a.pk).await.is_err(),
+        "no cached answer outlives its table"
+    );
+    assert_eq!(db.query_int("PRAGMA foreign_keys").await, 1);
+}
+
+#[test]
+fn reset_database_inside_a_transaction_rolls_back_with_it() {
+    let db = sqliter_core::SqliterDB::open_in_memory().unwrap();
+    db.create_table::<Author>().unwrap();
+    db.create_table::<Book>().unwrap();
+    let a = db
+        .insert(Author {
+            name: "a".into(),
+            email: "a".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    db.insert(Book {
+        author_id: a.pk,
+        ..Default::default()
+    })
+    .unwrap();
+    {
+        let _tx = db.begin().unwrap();
+        assert_eq!(db.reset_database().unwrap(), 2);
+        assert!(db.table_names().unwrap().is_empty());
+    } // rolled back
+    assert_eq!(db.table_names().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn reset_database_inside_an_async_transaction_rolls_back_with_it() {
+    let db = sqliter_async::AsyncSqliterDB::new(DbOptions::memory()).unwrap();
+    db.create_table::<Author>().await.unwrap();
+    db.create_table::<Book>().await.unwrap();
+    let a = db
+        .insert(Author {
+            name: "a".into(),
+            email: "a".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    db.insert(Book {
+        author_id: a.pk,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let tx = db.begin().await.unwrap();
+    assert_eq!(tx.db().reset_database().await.unwrap(), 2);
+    tx.rollback().await.unwrap();
+    assert_eq!(db.get_table_names().await.unwrap().len(), 2);
 }

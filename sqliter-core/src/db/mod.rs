@@ -446,6 +446,23 @@ impl SqliterDB {
         self.with_session(|s| crate::backup::vacuum_into(s.conn, path.as_ref()))
     }
 
+    /// Drop every user table of the open database, whatever references
+    /// what, and empty the cache; returns how many were dropped. Inside a
+    /// scoped transaction it is rolled back with it.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB};
+    /// # #[derive(DbModel, Debug, Default)] struct Note { pk: i64, text: String }
+    /// let db = SqliterDB::open_in_memory()?;
+    /// db.create_table::<Note>()?;
+    /// assert_eq!(db.reset_database()?, 1);
+    /// assert!(db.table_names()?.is_empty());
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn reset_database(&self) -> Result<usize> {
+        self.with_session(schema::reset)
+    }
+
     /// Drop `M`'s table; dropping a missing table is not an error.
     pub fn drop_table<M: DbModel>(&self) -> Result<()> {
         self.with_session(|s| schema::drop_table(s, M::META.table_name))

@@ -180,9 +180,12 @@ pub fn drop_table(session: &Session<'_>, table: &str) -> Result<()> {
     Ok(())
 }
 
-/// The `reset` option: drop every user table, and say so in debug mode.
+/// The `reset` option and `reset_database()`: drop every user table (in
+/// a savepoint when a transaction is open, so it rolls back with it),
+/// forget every cached answer, and say so in debug mode.
 pub fn reset(session: &Session<'_>) -> Result<usize> {
     let dropped = drop_all_tables(session)?;
+    session.settings.cache.lock().clear();
     session.settings.note(&format!(
         "Database reset: {dropped} user-created tables dropped."
     ));
@@ -198,6 +201,11 @@ pub fn drop_all_tables(session: &Session<'_>) -> Result<usize> {
     session
         .execute_batch("PRAGMA foreign_keys = OFF")
         .map_err(|e| sql_error("PRAGMA foreign_keys = OFF", e))?;
+    // Inside an open transaction that switch is a no-op: defer the checks
+    // to its commit instead, when no table is left to violate them.
+    session
+        .execute_batch("PRAGMA defer_foreign_keys = ON")
+        .map_err(|e| sql_error("PRAGMA defer_foreign_keys = ON", e))?;
     let dropped = session.atomic(sql_error, || {
         for name in &names {
             drop_table(session, name)?;
