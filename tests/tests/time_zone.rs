@@ -87,3 +87,67 @@ async fn sub_second_precision_is_dropped_as_upstream<D: Door>() {
         0
     );
 }
+
+#[derive(sqliter_core::DbModel, Debug, Clone, Default, PartialEq)]
+struct Meeting {
+    pk: i64,
+    at: chrono::NaiveDateTime,
+    moved_to: Option<chrono::NaiveDateTime>,
+}
+
+async fn naive_datetimes_round_trip_and_filter<D: sqliter_tests::Door>() {
+    use sqliter_core::prelude::*;
+    use sqliter_tests::Terminals;
+    let db = D::memory_with::<Meeting>().await;
+    let at = chrono::NaiveDate::from_ymd_opt(2024, 3, 1)
+        .unwrap()
+        .and_hms_opt(9, 30, 0)
+        .unwrap();
+    let stored = db
+        .insert(Meeting {
+            at,
+            moved_to: Some(at + chrono::Duration::hours(2)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    db.insert(Meeting {
+        at: at - chrono::Duration::days(1),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        db.get::<Meeting>(stored.pk).await.unwrap(),
+        Some(stored.clone())
+    );
+    // Stored as the same wall-clock time in UTC: 2024-03-01 09:30:00.
+    assert_eq!(
+        db.query_int(&format!("SELECT at FROM meetings WHERE pk = {}", stored.pk))
+            .await,
+        1_709_285_400
+    );
+    let later = db
+        .select::<Meeting>()
+        .filter_by("at__gte", at)
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(later, [stored.clone()]);
+    let typed = db
+        .select::<Meeting>()
+        .filter(Meeting::at().lt(at))
+        .count()
+        .await
+        .unwrap();
+    assert_eq!(typed, 1);
+    let moved = db
+        .select::<Meeting>()
+        .filter_by("moved_to__isnull", true)
+        .count()
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+}
+
+sqliter_tests::door_tests!(naive_datetimes_round_trip_and_filter);

@@ -25,6 +25,7 @@ scalar_via_field!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize, f32, f64, 
 #[cfg(feature = "chrono")]
 scalar_via_field!(
     chrono::NaiveDate,
+    chrono::NaiveDateTime,
     chrono::DateTime<chrono::Utc>,
     chrono::DateTime<chrono::Local>,
     chrono::DateTime<chrono::FixedOffset>,

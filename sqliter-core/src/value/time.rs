@@ -4,7 +4,7 @@
 //! back as that same calendar date in every time zone (upstream returns the
 //! previous day west of UTC). Sub-second precision is dropped, as upstream.
 
-use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
 use super::field::decode_i64;
@@ -26,6 +26,20 @@ impl SqlField for NaiveDate {
     fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
         // Taken in UTC on purpose: the stored value is the date's UTC midnight.
         utc_from_unix(decode_i64(value)?).map(|dt| dt.date_naive())
+    }
+}
+
+/// A naive datetime is stored as the unix time of the same wall-clock time
+/// in UTC, so it reads back unchanged in every time zone. (Upstream takes
+/// it as local time, which makes the stored value, and what another zone
+/// reads back, depend on where it was written.)
+impl SqlField for NaiveDateTime {
+    const SQL_TYPE: SqlType = SqlType::Integer;
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ValueError> {
+        Ok(ToSqlOutput::from(self.and_utc().timestamp()))
+    }
+    fn from_sql_value(value: ValueRef<'_>, _: &DecodeContext) -> Result<Self, DecodeError> {
+        utc_from_unix(decode_i64(value)?).map(|dt| dt.naive_utc())
     }
 }
 
