@@ -133,7 +133,7 @@ async fn naive_datetimes_round_trip_and_filter<D: sqliter_tests::Door>() {
         .fetch_all()
         .await
         .unwrap();
-    assert_eq!(later, [stored.clone()]);
+    assert_eq!(later, [stored]);
     let typed = db
         .select::<Meeting>()
         .filter(Meeting::at().lt(at))
