@@ -204,23 +204,35 @@ pub fn get_and_cache<M: DbModel>(
 /// Write every data column of `record` and bump its `updated_at`.
 /// `created_at` is never rewritten.
 pub fn update<M: DbModel>(session: &Session<'_>, record: &mut M) -> Result<()> {
+    let sql = M::model_sql();
+    update_by_pk(session, record, &sql.update_by_pk, |record, stmt| {
+        record.bind_data(stmt, 2)?;
+        Ok(sql.data_len + 2)
+    })
+}
+
+/// Run `UPDATE ... SET "updated_at" = ?, <columns> WHERE "pk" = ?` for
+/// `record` (`sql`), `bind` binding the columns from parameter 2 and
+/// returning the pk's position; bump the record's `updated_at`. Whole and
+/// partial records both save through here.
+pub(crate) fn update_by_pk<M: DbModel>(
+    session: &Session<'_>,
+    record: &mut M,
+    sql: &str,
+    bind: impl FnOnce(&M, &mut CachedStatement<'_>) -> Result<usize>,
+) -> Result<()> {
     let table = M::META.table_name;
     let update_err = |e| classify(Operation::Update, table, e);
     crate::schema::ensure_shape(session, M::META)?;
     session.begin_implicit()?;
     let now = unix_now();
-    let sql = M::model_sql();
-    let mut stmt = session
-        .conn
-        .prepare_cached(&sql.update_by_pk)
-        .map_err(update_err)?;
+    let mut stmt = session.conn.prepare_cached(sql).map_err(update_err)?;
     stmt.raw_bind_parameter(1, now).map_err(update_err)?;
-    record.bind_data(&mut stmt, 2)?;
-    stmt.raw_bind_parameter(sql.data_len + 2, record.pk())
+    let pk_at = bind(record, &mut stmt)?;
+    stmt.raw_bind_parameter(pk_at, record.pk())
         .map_err(update_err)?;
     session.log_statement(&stmt);
-    let changed = stmt.raw_execute().map_err(update_err)?;
-    if changed == 0 {
+    if stmt.raw_execute().map_err(update_err)? == 0 {
         return Err(Error::RecordNotFound {
             table: table.to_owned(),
             key: record.pk(),

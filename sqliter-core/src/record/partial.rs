@@ -10,9 +10,11 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use rusqlite::types::ToSqlOutput;
+
 use crate::error::{classify, Error, Operation, Result};
 use crate::model::{ColumnKind, DbModel};
-use crate::session::{quote_ident, unix_now, Session};
+use crate::session::{quote_ident, Session};
 use crate::value::Value;
 
 /// A record read with a projection (`fields`, `exclude`, `only`): the model
@@ -103,8 +105,6 @@ impl<M: DbModel> Partial<M> {
             .collect();
         let table = meta.table_name;
         let update_err = |e| classify(Operation::Update, table, e);
-        crate::schema::ensure_shape(session, meta)?;
-        session.begin_implicit()?;
         let mut sql = format!("UPDATE {} SET \"updated_at\" = ?", quote_ident(table));
         for &i in &data {
             sql.push_str(", ");
@@ -112,29 +112,14 @@ impl<M: DbModel> Partial<M> {
             sql.push_str(" = ?");
         }
         sql.push_str(" WHERE \"pk\" = ?");
-        let now = unix_now();
-        let mut stmt = session.conn.prepare_cached(&sql).map_err(update_err)?;
-        stmt.raw_bind_parameter(1, now).map_err(update_err)?;
-        for (n, &i) in data.iter().enumerate() {
-            let value = self.record.column_value(i)?;
-            stmt.raw_bind_parameter(
-                n + 2,
-                rusqlite::types::ToSqlOutput::Borrowed(value.as_ref()),
-            )
-            .map_err(update_err)?;
-        }
-        stmt.raw_bind_parameter(data.len() + 2, self.record.pk())
-            .map_err(update_err)?;
-        session.log_statement(&stmt);
-        if stmt.raw_execute().map_err(update_err)? == 0 {
-            return Err(Error::RecordNotFound {
-                table: table.to_owned(),
-                key: self.record.pk(),
-            });
-        }
-        session.invalidate(table, false);
-        self.record.set_updated_at(now);
-        Ok(())
+        super::update_by_pk(session, &mut self.record, &sql, |record, stmt| {
+            for (n, &i) in data.iter().enumerate() {
+                let value = record.column_value(i)?;
+                stmt.raw_bind_parameter(n + 2, ToSqlOutput::Borrowed(value.as_ref()))
+                    .map_err(update_err)?;
+            }
+            Ok(data.len() + 2)
+        })
     }
 }
 

@@ -150,7 +150,7 @@ pub(crate) fn sql_literal(value: &Value) -> std::result::Result<String, String> 
         Value::Text(s) if s.contains('\0') => {
             return Err("a default text cannot hold a NUL byte".into())
         }
-        Value::Text(s) => format!("'{}'", s.replace('\'', "''")),
+        Value::Text(s) => text_literal(s),
         Value::Blob(b) => {
             use fmt::Write;
             let mut hex = String::with_capacity(b.len() * 2 + 3);
