@@ -50,6 +50,28 @@ async fn eager_loading_and_counts(db: &AsyncSqliterDB) -> Result<(), Error> {
         println!("{:>24}: {listed:?} (from memory)", article.title);
     }
 
+    // A record built by hand with a stored pk: attach it, then use it.
+    let mut by_hand = Article {
+        pk: articles[0].pk,
+        ..Default::default()
+    };
+    println!(
+        "unattached, it reads as unsaved: {} tags",
+        by_hand.tags.count().await?
+    );
+    by_hand.attach(db);
+    println!("attached: {} tags", by_hand.tags.count().await?);
+
+    // Two to-many steps: how often each tag's articles use tags at all.
+    let reach = db
+        .select::<Tag>()
+        .with_count_distinct("articles__tags", "neighbours")
+        .fetch_dicts()
+        .await?;
+    for row in &reach {
+        println!("  tags sharing an article: {row}");
+    }
+
     // Counting through the junction, as a projection.
     let rows = db
         .select::<Tag>()

@@ -150,6 +150,8 @@ async fn main() -> Result<(), Error> {
         );
     }
 
+    one_record_joins_and_unsaved(&db).await?;
+
     // with_count: every author with the number of its books (zeros included).
     for row in db
         .select::<Author>()
@@ -171,6 +173,45 @@ async fn main() -> Result<(), Error> {
     println!(
         "after deleting Le Guin: {} books left, {orphans} orphan reviews",
         db.select::<Book>().count().await?
+    );
+    Ok(())
+}
+
+/// `fetch_one_related`, a traversal filter that loads the key, and a
+/// record never stored.
+async fn one_record_joins_and_unsaved(db: &AsyncSqliterDB) -> Result<(), Error> {
+    // One record with its relations: the same one query per level.
+    let first = db
+        .select::<Author>()
+        .prefetch_related(["books", "books__reviews"])
+        .order("name", false)
+        .fetch_one_related()
+        .await?
+        .expect("an author");
+    println!(
+        "{} (first by name) has {} books, prefetched",
+        first.name,
+        first.prefetched::<Book>("books")?.count()
+    );
+
+    // A traversal filter loads the joined author too: no query to read it.
+    let trips = db.round_trips();
+    let by_p = db
+        .select::<Book>()
+        .filter_by("author__name__startswith", "P")
+        .fetch_all()
+        .await?;
+    for book in &by_p {
+        let author = book.author.fetch().await?.expect("joined");
+        println!("  {} by {}", book.title, author.name);
+    }
+    println!("traversal + reads: {} round trip", db.round_trips() - trips);
+
+    // A record never stored has no relations: answered with no round trip.
+    let nobody = Author::default();
+    println!(
+        "an unsaved author has {} books",
+        nobody.books(db).count().await?
     );
     Ok(())
 }

@@ -68,6 +68,32 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
         exec::check(&self.spec, Terminal::Related)?;
         self.run(exec::fetch_related::<M>).await
     }
+
+    /// The first matching record in the query's order (as `fetch_one`)
+    /// with the relations `prefetch_related` names, in one round trip:
+    /// upstream's `fetch_one` / `fetch_first` on a prefetching query.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncForeignKey, AsyncSqliterDB, DbModel, DbOptions, prelude::*};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Author { pk: i64, name: String }
+    /// # #[derive(DbModel, Debug, Clone, Default)]
+    /// # struct Book { pk: i64, title: String, #[sqliter(related_name = "books")] author: AsyncForeignKey<Author> }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> sqliter_async::Result<()> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?;
+    /// # db.create_table::<Author>().await?; db.create_table::<Book>().await?;
+    /// let ann = db.insert(Author { name: "Ann".into(), ..Default::default() }).await?;
+    /// db.insert(Book { title: "Dune".into(), author: AsyncForeignKey::to(&ann), ..Default::default() }).await?;
+    /// let author = db.select::<Author>().prefetch_related("books").fetch_one_related().await?.unwrap();
+    /// assert_eq!(author.prefetched::<Book>("books")?.count(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub async fn fetch_one_related(&self) -> Result<Option<Related<M>>>
+    where
+        M: Sync,
+    {
+        exec::check(&self.spec, Terminal::Related)?;
+        self.run(exec::fetch_one_related::<M>).await
+    }
 }
 
 impl<M: DbModel, R: Record<Model = M>> AsyncQueryBuilder<M, R> {

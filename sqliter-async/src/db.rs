@@ -591,9 +591,12 @@ impl AsyncSqliterDB {
         let updated_at = self
             .run(move |s| copy.save(s).map(|()| copy.model().updated_at()))
             .await?;
+        let model = record.model_mut();
         if let Some(t) = updated_at {
-            record.model_mut().set_updated_at(t);
+            model.set_updated_at(t);
         }
+        // As on the sync door: a key replaced by hand gets this database.
+        model.bind_relations(Some(&self.shared.link), false);
         Ok(())
     }
 

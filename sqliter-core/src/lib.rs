@@ -86,7 +86,8 @@ pub use query::{
 pub use record::{GetOptions, InsertOptions, Partial, Record};
 pub use relation::{
     AsyncRelationDb, ForeignKey, ForeignKeyOf, Link, LinkedDb, ManyToMany, ManyToManyMeta,
-    ManyToManyOf, PathFrom, Prefetched, Related, RelationPath, RelationSlot, SelectDb, SqlMetadata,
+    ManyToManyOf, PathFrom, PathsFrom, Prefetched, Related, RelationPath, RelationSlot, SelectDb,
+    SqlMetadata,
 };
 pub use schema::evolve::{
     registered_models, Change, MigrateOptions, Migration, MigrationPlan, SchemaDiff,

@@ -445,8 +445,15 @@ fn reverse_relations(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStre
     let child = model.ident;
     let mut out = TokenStream::new();
     for d in data {
-        let Some(target) = d.field.relation_target() else {
-            continue;
+        // A `ForeignKey<T>` field always has a reverse relation; a plain
+        // `#[sqliter(foreign_key = T)]` integer only when it names one
+        // (a default name could clash with code written before).
+        let target = match (d.field.relation_target(), d.field.attrs.foreign_key.get()) {
+            (Some(target), _) => target.to_token_stream(),
+            (None, Some(path)) if d.field.attrs.related_name.get().is_some() => {
+                path.to_token_stream()
+            }
+            _ => continue,
         };
         let (name, span) = match d.field.attrs.related_name.get() {
             Some(lit) => (lit.value(), lit.span()),
@@ -484,7 +491,7 @@ fn reverse_relations(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStre
             }
         });
         out.extend(register_to_many(
-            target,
+            &target,
             &name,
             child,
             &quote!(__sq::Via::Key(#column)),
@@ -793,7 +800,7 @@ fn bind_relations(
         .filter(|d| d.field.relation_target().is_some())
         .map(|d| {
             let ident = d.field.ident;
-            quote!(self.#ident.link_if_unset(__link);)
+            quote!(self.#ident.bind_link(__link, __replace);)
         });
     let fields = many.iter().map(|m| {
         let ident = m.field.ident;
@@ -806,7 +813,7 @@ fn bind_relations(
         return TokenStream::new();
     }
     quote! {
-        fn bind_relations(&mut self, __link: ::core::option::Option<&__sq::Link>) {
+        fn bind_relations(&mut self, __link: ::core::option::Option<&__sq::Link>, __replace: bool) {
             #(#body)*
         }
     }

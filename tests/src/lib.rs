@@ -144,6 +144,9 @@ pub trait FetchRelated<M> {
     async fn fetch_related(&self) -> Result<Vec<Related<M>>>
     where
         M: Sync;
+    async fn fetch_one_related(&self) -> Result<Option<Related<M>>>
+    where
+        M: Sync;
 }
 
 macro_rules! forward_terminals {
@@ -164,6 +167,7 @@ macro_rules! forward_terminals {
         }
         impl<M: DbModel> FetchRelated<M> for $whole {
             async fn fetch_related(&self) -> Result<Vec<Related<M>>> where M: Sync { Self::fetch_related(self)$(.$await)? }
+            async fn fetch_one_related(&self) -> Result<Option<Related<M>>> where M: Sync { Self::fetch_one_related(self)$(.$await)? }
         }
     };
 }

@@ -57,6 +57,15 @@ macro_rules! relation_suite {
             author: $fk<Author>,
         }
 
+        /// A plain integer foreign key naming its reverse relation.
+        #[derive(DbModel, Debug, Clone, Default)]
+        pub struct Note {
+            pk: i64,
+            text: String,
+            #[sqliter(foreign_key = Author, on_delete = "CASCADE", related_name = "notes")]
+            author_id: i64,
+        }
+
         /// The door seen only through the `Door` trait, whose methods all
         /// await (the concrete types' own methods would shadow them).
         fn door(db: &Db) -> &impl Door {
@@ -71,6 +80,7 @@ macro_rules! relation_suite {
             d.create_table::<Book>().await.unwrap();
             d.create_table::<Review>().await.unwrap();
             d.create_table::<Profile>().await.unwrap();
+            d.create_table::<Note>().await.unwrap();
             db
         }
 
@@ -183,7 +193,7 @@ macro_rules! relation_suite {
         async fn a_hand_built_record_must_be_attached() {
             let db = open(DbOptions::memory()).await;
             let ann = author(&db, "Ann", None).await;
-            let mut draft = Book { title: "Draft".into(), author: $fk::to(&ann), ..Default::default() };
+            let mut draft = Book { title: "Draft".into(), author: $fk::from_pk(ann.pk), ..Default::default() };
             let err = Db::fetch_fk(&draft.author).await.unwrap_err();
             assert!(matches!(err, Error::NotAttached { model: "Author", .. }), "{err:?}");
             draft.author.attach(&db);
@@ -223,7 +233,8 @@ macro_rules! relation_suite {
             let mut dune: Book = d.get(dune.pk).await.unwrap().unwrap();
             Db::fetch_fk(&dune.author).await.unwrap();
             dune.author.set(&bob);
-            assert!(!dune.author.is_loaded());
+            // It holds Bob now, as `to` does.
+            assert_eq!(dune.author.get().map(|a| a.name.as_str()), Some("Bob"));
             d.update(&mut dune).await.unwrap();
             let dune: Book = d.get(dune.pk).await.unwrap().unwrap();
             assert_eq!(Db::fetch_fk(&dune.author).await.unwrap().unwrap().name, "Bob");
@@ -670,6 +681,230 @@ macro_rules! relation_suite {
             assert!(matches!(Terminals::fetch_dicts(&mixed).await.unwrap_err(), Error::InvalidProjection(_)));
             let rows = d.select::<Author>().with_count("books", "n");
             assert!(matches!(Terminals::fetch_all(&rows).await.unwrap_err(), Error::InvalidProjection(_)));
+        }
+
+        #[tokio::test]
+        async fn a_zero_key_is_no_relation_and_runs_no_query() {
+            let (options, selects) = counting_selects(DbOptions::memory());
+            let db = open(options).await;
+            let d = door(&db);
+            // What `to(&unsaved)` makes: pk 0, which no row has.
+            let key = $fk::<Author>::to(&Author::default());
+            assert_eq!(key.id(), Some(0));
+            selects.store(0, Ordering::SeqCst);
+            assert!(Db::fetch_fk(&key).await.unwrap().is_none(), "unattached");
+            let mut attached = $fk::<Author>::from_pk(0);
+            attached.attach(&db);
+            assert!(Db::fetch_fk(&attached).await.unwrap().is_none(), "attached");
+            assert_eq!(selects.load(Ordering::SeqCst), 0);
+            // Storing it is refused by the database, not silently kept.
+            let err = d.insert(Book { title: "Orphan".into(), author: key, ..Default::default() }).await.unwrap_err();
+            assert!(matches!(err, Error::ForeignKeyConstraint { .. }), "{err:?}");
+        }
+
+        #[tokio::test]
+        async fn a_missing_target_is_answered_once_and_kept() {
+            let (options, selects) = counting_selects(DbOptions::memory());
+            let db = open(options).await;
+            let d = door(&db);
+            d.raw("PRAGMA foreign_keys = OFF; INSERT INTO reviews (stars, book_id) VALUES (1, 4242); PRAGMA foreign_keys = ON;").await;
+            let review = d.select::<Review>().fetch_one().await.unwrap().unwrap();
+            assert!(!review.book.is_loaded());
+            selects.store(0, Ordering::SeqCst);
+            assert!(Db::fetch_fk(&review.book).await.unwrap().is_none());
+            assert!(review.book.is_loaded(), "the miss is the answer, kept");
+            assert!(Db::fetch_fk(&review.book).await.unwrap().is_none());
+            assert_eq!(selects.load(Ordering::SeqCst), 1, "the second fetch queried again");
+        }
+
+        #[tokio::test]
+        async fn a_key_made_from_a_record_holds_it() {
+            let (options, selects) = counting_selects(DbOptions::memory());
+            let db = open(options).await;
+            let ann = author(&db, "Ann", None).await;
+            selects.store(0, Ordering::SeqCst);
+            let key = $fk::to(&ann);
+            // No database needed, no query run.
+            assert_eq!(Db::fetch_fk(&key).await.unwrap().unwrap().name, "Ann");
+            assert_eq!(selects.load(Ordering::SeqCst), 0);
+        }
+
+        #[tokio::test]
+        async fn a_replaced_key_gets_the_database_when_saved() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let bob = author(&db, "Bob", None).await;
+            let mut dune: Book = d.get(book(&db, "Dune", 1965, &ann).await.pk).await.unwrap().unwrap();
+            dune.author = $fk::from_pk(bob.pk);
+            let err = Db::fetch_fk(&dune.author).await.unwrap_err();
+            assert!(matches!(err, Error::NotAttached { .. }), "{err:?}");
+            d.update(&mut dune).await.unwrap();
+            assert_eq!(Db::fetch_fk(&dune.author).await.unwrap().unwrap().name, "Bob");
+        }
+
+        #[tokio::test]
+        async fn attach_links_every_relation_of_a_hand_built_record() {
+            let db = open(DbOptions::memory()).await;
+            let ann = author(&db, "Ann", None).await;
+            let dune = book(&db, "Dune", 1965, &ann).await;
+            let mut by_hand = Book { pk: dune.pk, title: "Dune".into(), author: $fk::from_pk(ann.pk), ..Default::default() };
+            assert!(Db::fetch_fk(&by_hand.author).await.is_err());
+            DbModel::attach(&mut by_hand, &db);
+            assert_eq!(Db::fetch_fk(&by_hand.author).await.unwrap().unwrap().name, "Ann");
+        }
+
+        #[tokio::test]
+        async fn a_reverse_accessor_of_an_unsaved_parent_runs_no_query() {
+            let (options, selects) = counting_selects(DbOptions::memory());
+            let db = open(options).await;
+            let ann = author(&db, "Ann", None).await;
+            book(&db, "Dune", 1965, &ann).await;
+            selects.store(0, Ordering::SeqCst);
+            let nobody = Author::default();
+            assert_eq!(Terminals::count(&nobody.books(&db)).await.unwrap(), 0);
+            assert!(Terminals::fetch_all(&nobody.books(&db)).await.unwrap().is_empty());
+            assert!(Terminals::fetch_one(&nobody.books(&db)).await.unwrap().is_none());
+            assert!(!Terminals::exists(&nobody.books(&db)).await.unwrap());
+            assert_eq!(selects.load(Ordering::SeqCst), 0);
+        }
+
+        #[tokio::test]
+        async fn fetch_one_related_prefetches_for_one_record() {
+            let (options, selects) = counting_selects(DbOptions::memory());
+            let db = open(options).await;
+            let d = door(&db);
+            let (ann, _, _) = counted_library(&db).await;
+            selects.store(0, Ordering::SeqCst);
+            let q = d.select::<Author>().prefetch_related("books").order("name", false);
+            let first = FetchRelated::fetch_one_related(&q).await.unwrap().unwrap();
+            assert_eq!(first.pk, ann.pk);
+            let books = first.prefetched::<Book>("books").unwrap();
+            assert_eq!(books.fetch_all().iter().map(|b| b.title.as_str()).collect::<Vec<_>>(), ["A", "B", "C"]);
+            assert_eq!(selects.load(Ordering::SeqCst), 2, "one query per level");
+            let none = d.select::<Author>().filter_by("name", "Zed").prefetch_related("books");
+            assert!(FetchRelated::fetch_one_related(&none).await.unwrap().is_none());
+            // The plain terminals point at it.
+            let err = Terminals::fetch_one(&q).await.unwrap_err();
+            assert!(err.to_string().contains("fetch_one_related"), "{err}");
+        }
+
+        #[tokio::test]
+        async fn prefetch_and_select_related_take_several_paths() {
+            let (options, selects) = counting_selects(DbOptions::memory());
+            let db = open(options).await;
+            let d = door(&db);
+            counted_library(&db).await;
+            selects.store(0, Ordering::SeqCst);
+            let authors = FetchRelated::fetch_related(&d.select::<Author>().prefetch_related(["books", "profiles"])).await.unwrap();
+            assert_eq!(authors[0].prefetched::<Book>("books").unwrap().count(), 3);
+            assert_eq!(authors[0].prefetched::<Profile>("profiles").unwrap().count(), 1);
+            assert_eq!(selects.load(Ordering::SeqCst), 3);
+            let typed = FetchRelated::fetch_related(&d.select::<Author>().prefetch_related((Author::BOOKS, Author::PROFILES))).await.unwrap();
+            assert_eq!(typed[1].prefetched::<Book>("books").unwrap().count(), 1);
+            let ann = &authors[0];
+            let dune = Terminals::fetch_one(&ann.books(&db)).await.unwrap().unwrap();
+            d.insert(Review { stars: 5, book: $fk::to(&dune), ..Default::default() }).await.unwrap();
+            selects.store(0, Ordering::SeqCst);
+            let q = d.select::<Review>().select_related(("book", Review::book().then(Book::author())));
+            let review = Terminals::fetch_one(&q).await.unwrap().unwrap();
+            let book = review.book.get().expect("book loaded");
+            assert_eq!(book.author.get().expect("author loaded").name, "Ann");
+            assert_eq!(selects.load(Ordering::SeqCst), 1);
+            let err = Terminals::fetch_all(&d.select::<Review>().select_related(["book", "nope"])).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidRelationship { .. }), "{err:?}");
+        }
+
+        #[tokio::test]
+        async fn a_traversal_filter_loads_the_joined_record() {
+            let (options, selects) = counting_selects(DbOptions::memory());
+            let db = open(options).await;
+            let d = door(&db);
+            counted_library(&db).await;
+            selects.store(0, Ordering::SeqCst);
+            let books = Terminals::fetch_all(&d.select::<Book>().filter_by("author__name__startswith", "A")).await.unwrap();
+            assert_eq!(titles(&books), ["A", "B", "C"]);
+            for b in &books {
+                assert_eq!(Db::fetch_fk(&b.author).await.unwrap().unwrap().name, "Ann");
+            }
+            let typed = Terminals::fetch_all(&d.select::<Book>().filter(Book::author().filter(Author::name().eq("Bob")))).await.unwrap();
+            assert_eq!(typed[0].author.get().map(|a| a.name.as_str()), Some("Bob"));
+            assert_eq!(selects.load(Ordering::SeqCst), 2, "reading the key queried");
+        }
+
+        #[tokio::test]
+        async fn with_count_follows_several_to_many_steps() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let (ann, bob, _) = counted_library(&db).await;
+            let uk = d.insert(Country { name: "UK".into(), ..Default::default() }).await.unwrap();
+            for who in [&ann, &bob] {
+                let mut who: Author = d.get(who.pk).await.unwrap().unwrap();
+                who.country.set(&uk);
+                d.update(&mut who).await.unwrap();
+            }
+            d.insert(Country { name: "None".into(), ..Default::default() }).await.unwrap();
+            let rows = Terminals::fetch_dicts(&d.select::<Country>().with_count("authors__books", "n")).await.unwrap();
+            assert_eq!(ints(&rows, "n"), [4, 0]);
+            // A forward key, then two to-many steps.
+            for b in Terminals::fetch_all(&d.select::<Book>()).await.unwrap() {
+                d.insert(Review { stars: 1, book: $fk::from_pk(b.pk), ..Default::default() }).await.unwrap();
+            }
+            let rows = Terminals::fetch_dicts(&d.select::<Book>().with_count("author__books__reviews", "n")).await.unwrap();
+            assert_eq!(ints(&rows, "n"), [3, 3, 3, 1]);
+        }
+
+        #[tokio::test]
+        async fn with_count_works_with_having_on_its_alias() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            counted_library(&db).await;
+            let q = d.select::<Author>().with_count("books", "usage").having_by("usage__gt", 1);
+            let rows = Terminals::fetch_dicts(&q).await.unwrap();
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].get("name").and_then(|v| v.as_str()), Some("Ann"));
+            assert_eq!(ints(&rows, "usage"), [3]);
+            let q = d.select::<Author>().with_count("books", "usage").having_by("usage", 0);
+            assert_eq!(Terminals::fetch_dicts(&q).await.unwrap().len(), 1);
+        }
+
+        #[tokio::test]
+        async fn with_count_names_the_failing_segment() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let err = Terminals::fetch_dicts(&d.select::<Author>().with_count("books__author", "n")).await.unwrap_err();
+            assert!(matches!(&err, Error::InvalidProjection(m) if m.contains("terminal relationship") && m.contains("'author'")), "{err:?}");
+            let err = Terminals::fetch_dicts(&d.select::<Author>().with_count("books__missing", "n")).await.unwrap_err();
+            assert!(matches!(&err, Error::InvalidRelationship { reason, .. } if reason.contains("'missing'") && reason.contains("Book")), "{err:?}");
+            let err = Terminals::fetch_dicts(&d.select::<Author>().with_count("", "n")).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidRelationship { .. }), "{err:?}");
+        }
+
+        #[tokio::test]
+        async fn related_name_on_a_plain_foreign_key_gives_a_reverse_relation() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let bob = author(&db, "Bob", None).await;
+            for (text, who) in [("x", &ann), ("y", &ann), ("z", &bob)] {
+                d.insert(Note { text: text.into(), author_id: who.pk, ..Default::default() }).await.unwrap();
+            }
+            assert_eq!(Terminals::count(&ann.notes(&db)).await.unwrap(), 2);
+            let authors = FetchRelated::fetch_related(&d.select::<Author>().prefetch_related(Author::NOTES)).await.unwrap();
+            assert_eq!(authors[1].prefetched::<Note>("notes").unwrap().fetch_one().unwrap().text, "z");
+            let rows = Terminals::fetch_dicts(&d.select::<Author>().with_count("notes", "n")).await.unwrap();
+            assert_eq!(ints(&rows, "n"), [2, 1]);
+        }
+
+        #[tokio::test]
+        async fn a_failing_lazy_load_is_an_error_not_none() {
+            let db = open(DbOptions::memory()).await;
+            let d = door(&db);
+            let ann = author(&db, "Ann", None).await;
+            let dune: Book = d.get(book(&db, "Dune", 1965, &ann).await.pk).await.unwrap().unwrap();
+            d.raw("PRAGMA foreign_keys = OFF; DROP TABLE profiles; DROP TABLE notes; DROP TABLE authors;").await;
+            let err = Db::fetch_fk(&dune.author).await.unwrap_err();
+            assert!(err.to_string().contains("authors"), "{err}");
         }
     };
 }

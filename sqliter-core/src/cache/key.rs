@@ -74,9 +74,12 @@ impl CacheKey {
                 w.byte(an.func as u8);
                 w.opt(an.column.map(|c| i64::try_from(c).unwrap_or(i64::MAX)));
                 w.byte(u8::from(an.distinct));
-                if let Some(r) = an.relation {
+                if let Some(r) = &an.relation {
                     w.num(r.on as u64);
-                    w.num(std::ptr::from_ref(r.relation) as u64);
+                    w.list(
+                        r.relations.iter().map(|r| std::ptr::from_ref(*r) as u64),
+                        true,
+                    );
                 }
             }
             for h in &a.having {

@@ -71,6 +71,11 @@ pub trait Cacheable: Sized + Send + 'static {
     fn cache_copy(&self) -> Option<Self>;
     /// Estimated bytes.
     fn cache_size(&self) -> usize;
+    /// The answer of a query known to match no row, where one exists
+    /// without SQL (not for projections: an aggregate over no row is a row).
+    fn nothing() -> Option<Self> {
+        None
+    }
 }
 
 impl<R: Record> Cacheable for Vec<R> {
@@ -82,6 +87,9 @@ impl<R: Record> Cacheable for Vec<R> {
             .map(|r| r.model().size_estimate())
             .sum::<usize>()
             + std::mem::size_of::<Self>()
+    }
+    fn nothing() -> Option<Self> {
+        Some(Vec::new())
     }
 }
 
@@ -95,17 +103,22 @@ impl<R: Record> Cacheable for Option<R> {
     fn cache_size(&self) -> usize {
         self.as_ref().map_or(0, |r| r.model().size_estimate()) + std::mem::size_of::<Self>()
     }
+    fn nothing() -> Option<Self> {
+        Some(None)
+    }
 }
 
 macro_rules! cacheable_copy {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $nothing:expr),*) => {$(
         impl Cacheable for $t {
             fn cache_copy(&self) -> Option<Self> { Some(self.clone()) }
             fn cache_size(&self) -> usize { std::mem::size_of::<Self>() + HeapSize::heap_size(self) }
+            fn nothing() -> Option<Self> { $nothing }
         }
     )*};
 }
-cacheable_copy!(u64, i64, bool, String);
+// `count()` and `exists()` of no row; the others are not row terminals.
+cacheable_copy!(u64 => Some(0), i64 => None, bool => Some(false), String => None);
 
 impl Cacheable for Vec<crate::query::DictRow> {
     fn cache_copy(&self) -> Option<Self> {

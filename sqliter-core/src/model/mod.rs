@@ -64,10 +64,43 @@ pub trait DbModel: Sized + Send + 'static {
     fn size_estimate(&self) -> usize;
 
     #[doc(hidden)]
-    /// The record was just stored with its pk: give its relation fields
-    /// the pk and the database's link.
-    fn bind_relations(&mut self, link: Option<&crate::relation::Link>) {
-        let _ = link;
+    /// The record was just stored (or updated) with its pk: give its
+    /// many-to-many fields the pk and every relation field the database's
+    /// link; `replace` also replaces a link a foreign key already has.
+    fn bind_relations(&mut self, link: Option<&crate::relation::Link>, replace: bool) {
+        let _ = (link, replace);
+    }
+
+    /// Let a record built by hand, with the pk of a stored row, load its
+    /// relations through `db`: its foreign keys `fetch()`, its
+    /// many-to-many fields read and write (records read from or inserted
+    /// into a database already can). A field cannot do this alone: it
+    /// knows neither the record's pk nor which relation it is.
+    ///
+    /// ```
+    /// use sqliter_core::{DbModel, ManyToMany, SqliterDB};
+    ///
+    /// #[derive(DbModel, Debug, Clone, Default)]
+    /// struct Tag { pk: i64, name: String }
+    /// #[derive(DbModel, Debug, Clone, Default)]
+    /// struct Article { pk: i64, title: String, tags: ManyToMany<Tag> }
+    ///
+    /// # fn main() -> sqliter_core::Result<()> {
+    /// let db = SqliterDB::open_in_memory()?;
+    /// db.create_table::<Tag>()?;
+    /// db.create_table::<Article>()?;
+    /// let rust = db.insert(Tag { name: "rust".into(), ..Default::default() })?;
+    /// let stored = db.insert(Article { title: "ORMs".into(), ..Default::default() })?;
+    ///
+    /// let mut by_hand = Article { pk: stored.pk, ..Default::default() };
+    /// assert_eq!(by_hand.tags.count()?, 0); // not attached: no relation, no query
+    /// by_hand.attach(&db);
+    /// by_hand.tags.add([&rust])?;
+    /// assert_eq!(stored.tags.count()?, 1);
+    /// # Ok(()) }
+    /// ```
+    fn attach<D: crate::relation::LinkedDb>(&mut self, db: &D) {
+        self.bind_relations(Some(&db.link()), true);
     }
 
     #[doc(hidden)]

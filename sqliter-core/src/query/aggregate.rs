@@ -110,17 +110,24 @@ pub(crate) struct Annotation {
     pub relation: Option<RelationCount>,
 }
 
-/// `with_count(path)`: the to-many relation counted, reached from the
-/// table at alias `on` (0, or the join the path's forward keys lead to).
-#[derive(Debug, Clone, Copy)]
+/// `with_count(path)`: the to-many relations counted, one after the
+/// other (`articles__tags`), reached from the table at alias `on` (0, or
+/// the join the path's forward keys lead to).
+#[derive(Debug, Clone)]
 pub(crate) struct RelationCount {
     pub on: usize,
-    pub relation: &'static crate::relation::ToManyRelation,
+    pub relations: Vec<&'static crate::relation::ToManyRelation>,
 }
 
 impl PartialEq for RelationCount {
     fn eq(&self, other: &Self) -> bool {
-        self.on == other.on && std::ptr::eq(self.relation, other.relation)
+        self.on == other.on
+            && self.relations.len() == other.relations.len()
+            && self
+                .relations
+                .iter()
+                .zip(&other.relations)
+                .all(|(a, b)| std::ptr::eq(*a, *b))
     }
 }
 
@@ -129,7 +136,9 @@ impl Eq for RelationCount {}
 impl std::hash::Hash for RelationCount {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.on.hash(state);
-        std::ptr::from_ref(self.relation).hash(state);
+        for r in &self.relations {
+            std::ptr::from_ref(*r).hash(state);
+        }
     }
 }
 

@@ -92,6 +92,30 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
         exec::check(&self.spec, Terminal::Related)?;
         self.db.with_session(|s| exec::fetch_related(s, &self.spec))
     }
+
+    /// The first matching record in the query's order (as `fetch_one`)
+    /// with the relations `prefetch_related` names: upstream's
+    /// `fetch_one` / `fetch_first` on a prefetching query. One query per
+    /// level, as `fetch_related`.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, ForeignKey, SqliterDB, prelude::*};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Author { pk: i64, name: String }
+    /// # #[derive(DbModel, Debug, Clone, Default)]
+    /// # struct Book { pk: i64, title: String, #[sqliter(related_name = "books")] author: ForeignKey<Author> }
+    /// # let db = SqliterDB::open_in_memory()?;
+    /// # db.create_table::<Author>()?; db.create_table::<Book>()?;
+    /// let ann = db.insert(Author { name: "Ann".into(), ..Default::default() })?;
+    /// db.insert(Book { title: "Dune".into(), author: ForeignKey::to(&ann), ..Default::default() })?;
+    /// let author = db.select::<Author>().prefetch_related("books").fetch_one_related()?.unwrap();
+    /// assert_eq!(author.prefetched::<Book>("books")?.count(), 1);
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn fetch_one_related(&self) -> Result<Option<Related<M>>> {
+        exec::check(&self.spec, Terminal::Related)?;
+        self.db
+            .with_session(|s| exec::fetch_one_related(s, &self.spec))
+    }
 }
 
 impl<M: DbModel, R: Record<Model = M>> QueryBuilder<'_, M, R> {

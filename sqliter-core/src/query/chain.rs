@@ -230,22 +230,24 @@ pub trait QueryChain: Sized {
 
     /// Load the records of `ForeignKey` fields in the same query, by
     /// `LEFT JOIN`: `"author"`, nested `"book__author"`, or typed
-    /// (`Book::author()`, `Review::book().then(Book::author())`); call it
-    /// once per path. The field's `get()` / `fetch()` then answer without a query.
-    fn select_related(mut self, path: impl crate::relation::PathFrom<Self::Model>) -> Self {
+    /// (`Book::author()`, `Review::book().then(Book::author())`); several
+    /// at once as an array or tuple (`["author", "publisher"]`). The
+    /// field's `get()` / `fetch()` then answer without a query.
+    fn select_related(mut self, paths: impl crate::relation::PathsFrom<Self::Model>) -> Self {
         record(self.spec_mut(), |spec| {
-            crate::relation::joined::select_related(spec, &path.path_text())
+            paths.try_each(&mut |path| crate::relation::joined::select_related(spec, path))
         });
         self
     }
 
     /// Load to-many relations, reverse foreign keys and many-to-many
     /// (`"books"`, `"tags"`, nested `"books__reviews"`, or typed:
-    /// `Author::BOOKS.then(Book::REVIEWS)`) by one extra query per level;
-    /// read the result with `fetch_related()`.
-    fn prefetch_related(mut self, path: impl crate::relation::PathFrom<Self::Model>) -> Self {
+    /// `Author::BOOKS.then(Book::REVIEWS)`; several at once as an array or
+    /// tuple) by one extra query per level; read the result with
+    /// `fetch_related()` or `fetch_one_related()`.
+    fn prefetch_related(mut self, paths: impl crate::relation::PathsFrom<Self::Model>) -> Self {
         record(self.spec_mut(), |spec| {
-            crate::relation::prefetch::add_path(spec, &path.path_text())
+            paths.try_each(&mut |path| crate::relation::prefetch::add_path(spec, path))
         });
         self
     }

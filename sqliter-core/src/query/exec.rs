@@ -14,7 +14,7 @@ use crate::error::{classify, Error, Operation, Result};
 use crate::model::{ColumnKind, DbModel, RowLayout};
 use crate::record::Record;
 use crate::relation::joined::RelatedPlan;
-pub use crate::relation::prefetch::fetch_related;
+pub use crate::relation::prefetch::{fetch_one_related, fetch_related};
 use crate::session::{unix_now, Session};
 use crate::value::Value;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub fn check(spec: &QuerySpec, terminal: Terminal) -> Result<()> {
         return Err(Error::InvalidPrefetch {
             path: String::new(),
             reason: format!(
-                "{} cannot return prefetched relations; use fetch_related()",
+                "{} cannot return prefetched relations; use fetch_related() or fetch_one_related()",
                 terminal_name(terminal)
             ),
         });
@@ -85,11 +85,10 @@ pub fn check(spec: &QuerySpec, terminal: Terminal) -> Result<()> {
     }
     if let Some(aggregation) = spec.aggregation.as_ref().filter(|a| a.counts_relations()) {
         let mixed = !aggregation.group_by.is_empty()
-            || !aggregation.having.is_empty()
             || aggregation.annotations.iter().any(|a| a.relation.is_none());
         if mixed {
             return Err(Error::InvalidProjection(
-                "with_count() cannot be combined with group_by, annotate or having".into(),
+                "with_count() cannot be combined with group_by or annotate (having on its alias works)".into(),
             ));
         }
     }
@@ -172,6 +171,11 @@ pub fn lookup_query<T: Cacheable>(
     terminal: Terminal,
 ) -> Result<Lookup<T>> {
     check(spec, terminal)?;
+    if spec.nothing {
+        if let Some(empty) = T::nothing() {
+            return Ok(Lookup::Hit(empty));
+        }
+    }
     let key = query_key(settings, spec, terminal);
     Ok(lookup(settings, spec.table.table_name, key))
 }

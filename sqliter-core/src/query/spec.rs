@@ -148,6 +148,9 @@ pub struct QuerySpec {
     /// `prefetch_related` paths: to-many relations loaded by one extra
     /// query per level.
     pub(crate) prefetch: Vec<crate::relation::prefetch::PrefetchNode>,
+    /// Known to match no row (the related records of a record not
+    /// stored): record terminals answer with no query.
+    pub(crate) nothing: bool,
 }
 
 /// The terminal method a cached answer belongs to (part of its key).
@@ -187,7 +190,15 @@ impl QuerySpec {
             joins: Vec::new(),
             related: Vec::new(),
             prefetch: Vec::new(),
+            nothing: false,
         }
+    }
+
+    /// Match no row: record terminals then answer empty with no query;
+    /// what still runs SQL (projections, bulk writes) finds no row.
+    pub(crate) fn match_nothing(&mut self) {
+        self.nothing = true;
+        self.conditions.push(super::Condition::one_of(0, &[]));
     }
 
     /// Record the first error met while building.

@@ -290,7 +290,7 @@ fn write_aggregation<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
     }
     for (i, a) in aggregation.annotations.iter().enumerate() {
         comma(w);
-        if let Some(count) = a.relation {
+        if let Some(count) = &a.relation {
             write_relation_count(w, i, count, a.distinct);
             w.sql(" AS ");
             w.ident(&a.alias);
@@ -312,6 +312,12 @@ fn write_aggregation<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
         w.sql(if i == 0 { " GROUP BY " } else { ", " });
         w.column(root, table.columns[c].column);
     }
+    if counting && !aggregation.having.is_empty() {
+        // A record per group, so `having` can filter on the counts (a
+        // HAVING without GROUP BY would fold every row into one).
+        w.sql(" GROUP BY ");
+        w.column(root, "pk");
+    }
     for (i, h) in aggregation.having.iter().enumerate() {
         w.sql(if i == 0 { " HAVING " } else { " AND " });
         // Checked by `exec::check`: a grouped field or an alias.
@@ -329,14 +335,13 @@ fn write_aggregation<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
 fn write_relation_count(
     w: &mut Writer<'_>,
     index: usize,
-    count: super::aggregate::RelationCount,
+    count: &super::aggregate::RelationCount,
     distinct: bool,
 ) {
-    let column = match count.relation.via {
-        Via::Key(column) => column,
-        Via::Junction(side) => {
-            // A pair is one junction row (unique), so `distinct` changes
-            // nothing here.
+    if let [relation] = count.relations[..] {
+        if let Via::Junction(side) = relation.via {
+            // One many-to-many step: its junction rows, each a pair
+            // (unique), so `distinct` changes nothing here.
             let (open, or) = side.count_sql();
             w.sql(open);
             w.column(Some(count.on), "pk");
@@ -347,22 +352,66 @@ fn write_relation_count(
             w.sql(")");
             return;
         }
-    };
-    let child = (count.relation.child)();
+    }
+    let last = count.relations.len() - 1;
     w.sql(if distinct {
         "(SELECT COUNT(DISTINCT "
     } else {
         "(SELECT COUNT("
     });
-    if let Some(sql) = &mut w.sql {
-        let fk = quote_ident(child.columns[column].column);
-        let table = quote_ident(child.table_name);
-        let _ = write!(
-            sql,
-            "\"c{index}\".\"pk\") FROM {table} AS \"c{index}\" WHERE \"c{index}\".{fk} = "
-        );
+    w.sql(&format!("\"c{index}_{last}\".\"pk\") FROM "));
+    // Every step's table (and junction), then the conditions chaining
+    // each to the one before; the first is correlated to the outer row.
+    let mut from = Vec::new();
+    let mut links = Vec::new();
+    for (k, relation) in count.relations.iter().enumerate() {
+        let child = format!("\"c{index}_{k}\"");
+        let parent = (k > 0).then(|| format!("\"c{index}_{}\".\"pk\"", k - 1));
+        from.push(format!(
+            "{} AS {child}",
+            quote_ident((relation.child)().table_name)
+        ));
+        links.push(match relation.via {
+            Via::Key(column) => {
+                let fk = quote_ident((relation.child)().columns[column].column);
+                (vec![format!("{child}.{fk} = ")], parent)
+            }
+            Via::Junction(side) => {
+                let junction = format!("\"j{index}_{k}\"");
+                from.push(format!("{} AS {junction}", quote_ident(side.table())));
+                let (a, b) = side.columns();
+                let (a, b) = (quote_ident(a), quote_ident(b));
+                let mut pairs = vec![format!("{child}.\"pk\" = {junction}.{b} AND {junction}.{a} = ")];
+                if side.relation.is_symmetrical() {
+                    pairs.push(format!(
+                        "{child}.\"pk\" = {junction}.{a} AND {junction}.{a} <> {junction}.{b} AND {junction}.{b} = "
+                    ));
+                }
+                (pairs, parent)
+            }
+        });
     }
-    w.column(Some(count.on), "pk");
+    w.sql(&from.join(", "));
+    w.sql(" WHERE ");
+    for (k, (pairs, parent)) in links.iter().enumerate() {
+        if k > 0 {
+            w.sql(" AND ");
+        }
+        w.sql("(");
+        for (i, pair) in pairs.iter().enumerate() {
+            if i > 0 {
+                w.sql(" OR ");
+            }
+            w.sql("(");
+            w.sql(pair);
+            match parent {
+                Some(parent) => w.sql(parent),
+                None => w.column(Some(count.on), "pk"),
+            }
+            w.sql(")");
+        }
+        w.sql(")");
+    }
     w.sql(")");
 }
 

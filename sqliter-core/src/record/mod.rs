@@ -126,7 +126,7 @@ pub fn insert<M: DbModel>(
     record.set_pk(pk);
     record.set_created_at(created);
     record.set_updated_at(updated);
-    record.bind_relations(session.link);
+    record.bind_relations(session.link, false);
     Ok(())
 }
 
@@ -162,7 +162,7 @@ pub fn bulk_insert<M: DbModel>(
         record.set_pk(pk);
         record.set_created_at(created);
         record.set_updated_at(updated);
-        record.bind_relations(session.link);
+        record.bind_relations(session.link, false);
     }
     Ok(())
 }
@@ -240,6 +240,9 @@ pub(crate) fn update_by_pk<M: DbModel>(
     }
     session.invalidate(table, false);
     record.set_updated_at(now);
+    // A key replaced by hand (`book.author = ForeignKey::to(&other)`) has
+    // no link: it gets the database it was just saved in.
+    record.bind_relations(session.link, false);
     Ok(())
 }
 

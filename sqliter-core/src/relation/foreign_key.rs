@@ -56,18 +56,34 @@ pub type ForeignKey<T> = ForeignKeyOf<T, SqliterDB>;
 pub struct ForeignKeyOf<T, D> {
     id: Option<i64>,
     link: Option<Link>,
-    /// Set once by `fetch` or `select_related`; shared by clones.
-    loaded: OnceLock<Arc<T>>,
+    /// The answer of `fetch` once known (`None`: no row has the pk), set
+    /// by `fetch`, `select_related`, a traversal filter or `to`; shared by
+    /// clones.
+    loaded: OnceLock<Option<Arc<T>>>,
     _door: PhantomData<fn() -> D>,
 }
 
 impl<T, D> ForeignKeyOf<T, D> {
-    /// Points at `record` (its pk; the record must be stored).
+    /// Points at `record`, and holds a copy of it (when the model is
+    /// `Clone`), so [`fetch`](Self::fetch) answers with no query and
+    /// needs no database: what upstream's `book.author = author` does.
+    ///
+    /// A record not stored yet has pk 0, which no row has: the key then
+    /// means "no relation" (`fetch()` is `Ok(None)`), and inserting it
+    /// fails with a foreign-key error. It is not refused here so that a
+    /// record can be built before its parent is inserted and given the
+    /// key later ([`set`](Self::set)).
     pub fn to(record: &T) -> Self
     where
         T: DbModel,
     {
-        Self::from_pk(record.pk())
+        let key = Self::from_pk(record.pk());
+        if record.pk() != 0 {
+            if let Some(copy) = record.cache_clone() {
+                let _ = key.loaded.set(Some(Arc::new(copy)));
+            }
+        }
+        key
     }
 
     /// Points at the row with primary key `pk`.
@@ -99,12 +115,15 @@ impl<T, D> ForeignKeyOf<T, D> {
         self.id.is_none()
     }
 
-    /// Point at `record` instead; the loaded record is forgotten.
+    /// Point at `record` instead, keeping this key's database; the
+    /// record is held as by [`to`](Self::to).
     pub fn set(&mut self, record: &T)
     where
         T: DbModel,
     {
-        self.set_id(Some(record.pk()));
+        let link = self.link.take();
+        *self = Self::to(record);
+        self.link = link;
     }
 
     /// Point at `id` (`None`: `NULL`) instead; the loaded record is forgotten.
@@ -113,13 +132,15 @@ impl<T, D> ForeignKeyOf<T, D> {
         self.loaded = OnceLock::new();
     }
 
-    /// The related record if it is already loaded (by `fetch` or
-    /// `select_related`), without a query.
+    /// The related record if it is already loaded (by `fetch`,
+    /// `select_related`, a traversal filter or [`to`](Self::to)), without
+    /// a query.
     pub fn get(&self) -> Option<&T> {
-        self.loaded.get().map(AsRef::as_ref)
+        self.loaded.get().and_then(Option::as_deref)
     }
 
-    /// Whether the related record is loaded.
+    /// Whether `fetch` would answer without a query: the related record
+    /// is loaded, or a `fetch` found no row with the pk.
     pub fn is_loaded(&self) -> bool {
         self.loaded.get().is_some()
     }
@@ -134,11 +155,25 @@ impl<T, D> ForeignKeyOf<T, D> {
     }
 
     #[doc(hidden)]
-    /// Give a key without a link the link of the database its record was
-    /// just stored in (used by the derive on insert).
-    pub fn link_if_unset(&mut self, link: Option<&Link>) {
-        if self.link.is_none() {
+    /// Give the key the link of the database its record was just stored
+    /// in (on insert and update: a key replaced by hand has none), or, with
+    /// `replace`, was attached to (`DbModel::attach`).
+    pub fn bind_link(&mut self, link: Option<&Link>, replace: bool) {
+        if replace || self.link.is_none() {
             self.link = link.cloned();
+        }
+    }
+
+    /// The answer `fetch` can give with no query: kept from an earlier
+    /// load, or `None` for a `NULL` key or pk 0 (never a row's); else the
+    /// pk to load.
+    fn known(&self) -> Result<Option<&T>, i64> {
+        if let Some(answer) = self.loaded.get() {
+            return Ok(answer.as_deref());
+        }
+        match self.id {
+            None | Some(0) => Ok(None),
+            Some(id) => Err(id),
         }
     }
 
@@ -156,46 +191,42 @@ impl<T, D> ForeignKeyOf<T, D> {
         )
     }
 
-    /// Keep `record` as the loaded value, unless one was kept meanwhile
-    /// (then `record` is an equal copy and is dropped); returns what is kept.
-    fn keep(&self, record: T) -> &T {
-        self.loaded.get_or_init(|| Arc::new(record))
+    /// Keep `record` (or that no row has the pk) as the answer, unless one
+    /// was kept meanwhile (then `record` is an equal copy and is dropped);
+    /// returns what is kept.
+    fn keep(&self, record: Option<T>) -> Option<&T> {
+        self.loaded.get_or_init(|| record.map(Arc::new)).as_deref()
     }
 }
 
 impl<T: DbModel> ForeignKeyOf<T, SqliterDB> {
     /// The related record: loaded by one query the first time and kept,
     /// so later calls run none (a `select_related` query loads it already).
-    /// `Ok(None)` when the key is `NULL`, or when no row has the pk (a row
-    /// deleted since, as upstream).
+    /// `Ok(None)` with no query when the key is `NULL` or 0; `Ok(None)`
+    /// when no row has the pk (a row deleted since, as upstream), kept like
+    /// a found record.
     pub fn fetch(&self) -> Result<Option<&T>> {
-        if let Some(loaded) = self.get() {
-            return Ok(Some(loaded));
+        match self.known() {
+            Ok(answer) => Ok(answer),
+            Err(id) => Ok(self.keep(self.db()?.get::<T>(id)?)),
         }
-        let Some(id) = self.id else {
-            return Ok(None);
-        };
-        Ok(self.db()?.get::<T>(id)?.map(|record| self.keep(record)))
     }
 }
 
 impl<T: DbModel + Sync, D: AsyncRelationDb> ForeignKeyOf<T, D> {
     /// The related record: loaded by one query the first time and kept,
     /// so later calls run none (a `select_related` query loads it already).
-    /// `Ok(None)` when the key is `NULL`, or when no row has the pk (a row
-    /// deleted since, as upstream).
+    /// `Ok(None)` with no query when the key is `NULL` or 0; `Ok(None)`
+    /// when no row has the pk (a row deleted since, as upstream), kept like
+    /// a found record.
     pub async fn fetch(&self) -> Result<Option<&T>> {
-        if let Some(loaded) = self.get() {
-            return Ok(Some(loaded));
+        match self.known() {
+            Ok(answer) => Ok(answer),
+            Err(id) => {
+                let db = self.db()?;
+                Ok(self.keep(db.get_related::<T>(id).await?))
+            }
         }
-        let Some(id) = self.id else {
-            return Ok(None);
-        };
-        let db = self.db()?;
-        Ok(db
-            .get_related::<T>(id)
-            .await?
-            .map(|record| self.keep(record)))
     }
 }
 
@@ -209,8 +240,8 @@ impl<T, D> Default for ForeignKeyOf<T, D> {
 impl<T, D> Clone for ForeignKeyOf<T, D> {
     fn clone(&self) -> Self {
         let loaded = OnceLock::new();
-        if let Some(record) = self.loaded.get() {
-            let _ = loaded.set(Arc::clone(record));
+        if let Some(answer) = self.loaded.get() {
+            let _ = loaded.set(answer.clone());
         }
         Self {
             id: self.id,
@@ -299,7 +330,7 @@ impl<T: DbModel + Sync, D> RelationSlot for ForeignKeyOf<T, D> {
         ctx: &DecodeContext,
     ) -> Result<()> {
         if let Some(record) = plan.decode::<T>(row, alias, ctx)? {
-            self.keep(record);
+            self.keep(Some(record));
         }
         Ok(())
     }

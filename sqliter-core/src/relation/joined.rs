@@ -80,12 +80,12 @@ impl RelatedPlan {
     /// The plan of `spec`, whose own columns take the first `base_width`
     /// row positions; `None` when nothing is loaded.
     pub(crate) fn of(spec: &QuerySpec, base_width: usize) -> Option<Self> {
-        if spec.related.is_empty() {
+        let loaded = loaded(spec);
+        if loaded.is_empty() {
             return None;
         }
         let mut offset = base_width;
-        let entries = spec
-            .related
+        let entries = loaded
             .iter()
             .map(|&alias| {
                 let join = crate::query::join_at(spec, alias);
@@ -152,8 +152,42 @@ impl RelatedPlan {
     pub(crate) fn tables(
         spec: &QuerySpec,
     ) -> impl Iterator<Item = (usize, &'static TableMeta)> + '_ {
-        spec.related
-            .iter()
-            .map(|&alias| (alias, crate::query::join_at(spec, alias).table))
+        let loaded = loaded(spec).into_owned();
+        loaded
+            .into_iter()
+            .map(|alias| (alias, crate::query::join_at(spec, alias).table))
     }
+}
+
+/// The joins whose records a query loads, ascending: those
+/// `select_related` names and, on a query of whole records, every join a
+/// traversal filter (`author__name__startswith`) made through
+/// `ForeignKey<T>` fields only, as upstream: the row has been joined
+/// anyway, so reading `book.author` after it costs no query.
+fn loaded(spec: &QuerySpec) -> std::borrow::Cow<'_, [usize]> {
+    if spec.aggregation.is_some()
+        || spec.projection.is_some()
+        || spec.joins.len() == spec.related.len()
+    {
+        return std::borrow::Cow::Borrowed(&spec.related);
+    }
+    // `orm[alias]`: reached from the queried table by `ForeignKey<T>`
+    // fields only (a join's parent always comes before it).
+    let mut orm = vec![true; spec.joins.len() + 1];
+    let mut out = Vec::with_capacity(spec.joins.len());
+    for (k, join) in spec.joins.iter().enumerate() {
+        let parent = match join.parent {
+            0 => spec.table,
+            p => spec.joins[p - 1].table,
+        };
+        let by_field = parent.columns[join.column]
+            .foreign_key
+            .as_ref()
+            .is_some_and(|fk| fk.orm);
+        orm[k + 1] = orm[join.parent] && by_field;
+        if orm[k + 1] || spec.related.binary_search(&(k + 1)).is_ok() {
+            out.push(k + 1);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }

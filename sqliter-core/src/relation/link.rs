@@ -121,15 +121,19 @@ pub trait SelectDb: LinkedDb {
 
 /// The query of the `C` records related to the record with pk `pk`
 /// through `via`: what reverse accessors, many-to-many managers and
-/// prefetched sets hand out for the full chain.
+/// prefetched sets hand out for the full chain. A record not stored
+/// (pk 0) has none: the query answers with no round trip.
 pub fn related_query<C: DbModel, D: SelectDb>(
     db: &D,
     via: super::prefetch::Via,
     pk: i64,
 ) -> D::Query<'_, C> {
     let mut query = db.query::<C>();
-    crate::query::QueryChain::spec_mut(&mut query)
-        .conditions
-        .push(via.condition(pk));
+    let spec = crate::query::QueryChain::spec_mut(&mut query);
+    if pk == 0 {
+        spec.match_nothing();
+    } else {
+        spec.conditions.push(via.condition(pk));
+    }
     query
 }

@@ -63,6 +63,10 @@ pub struct ManyToManyOf<T, D> {
     _types: PhantomData<fn() -> (T, D)>,
 }
 
+/// What a junction write needs: the side, the source pk, the database and
+/// the related pks.
+type Write<D> = (Side, i64, D, Vec<i64>);
+
 /// What a stored record's relation knows.
 #[derive(Clone)]
 struct Bound {
@@ -113,30 +117,25 @@ impl<T, D> ManyToManyOf<T, D> {
         self.bound.as_ref().map(|b| b.side.sql_metadata())
     }
 
-    fn bound_state(&self) -> Result<&Bound>
-    where
-        T: DbModel,
-    {
-        self.bound.as_ref().ok_or_else(|| Error::ManyToManyIntegrity {
-            relation: format!("ManyToMany<{}>", T::META.model_name),
-            reason: "the record holding this relation was not inserted or read from a database; insert it first".to_owned(),
-        })
+    /// The relation of a stored record; `None` while the record holding
+    /// the field was never inserted or read (or has pk 0): it has no
+    /// related records yet, and reads answer so without a query.
+    fn stored(&self) -> Option<&Bound> {
+        self.bound.as_ref().filter(|b| b.source != 0)
     }
 
-    /// The relation, the source pk and the database.
-    fn parts(&self) -> Result<(Side, i64, D)>
+    /// The database a stored relation reads and writes through.
+    fn db_of(bound: &Bound) -> Result<D>
     where
         T: DbModel,
         D: LinkedDb,
     {
-        let bound = self.bound_state()?;
-        let db = super::link::door_of(
+        super::link::door_of(
             bound.link.as_ref(),
             T::META.model_name,
-            "the relation was built without a database; read the record from one",
+            "the relation was built without a database; read the record from one or call `record.attach(&db)`",
             "ManyToMany belongs to SqliterDB, AsyncManyToMany to AsyncSqliterDB",
-        )?;
-        Ok((bound.side, bound.source, db))
+        )
     }
 
     /// The database and spec of a manager read: the related records in pk
@@ -146,12 +145,13 @@ impl<T, D> ManyToManyOf<T, D> {
         T: DbModel,
         D: LinkedDb,
     {
-        let (side, source, db) = self.parts()?;
-        if source == 0 {
+        let Some(bound) = self.stored() else {
             return Ok(None);
-        }
+        };
+        let db = Self::db_of(bound)?;
         let mut spec = QuerySpec::new(T::META);
-        spec.conditions.push(Condition::related(side, source));
+        spec.conditions
+            .push(Condition::related(bound.side, bound.source));
         spec.order.push(Order {
             target: OrderTarget::Column(0),
             descending: false,
@@ -159,27 +159,32 @@ impl<T, D> ManyToManyOf<T, D> {
         Ok(Some((db, spec)))
     }
 
-    /// The parts of a write: the source must be stored, and so must every
-    /// record given (checked before any SQL runs).
-    fn write_parts<'a>(
-        &self,
-        records: impl IntoIterator<Item = &'a T>,
-    ) -> Result<(Side, i64, D, Vec<i64>)>
+    /// The parts of a write (`add`, `set`, `clear`): the record holding the
+    /// relation must be stored, and so must every record given (checked
+    /// before any SQL runs).
+    fn write_parts<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<Write<D>>
     where
         T: DbModel,
         D: LinkedDb,
     {
-        let (side, source, db) = self.parts()?;
-        let relation = || format!("{}.{}", side.source().model_name, side.name());
-        if source == 0 {
-            return Err(Error::ManyToManyIntegrity {
-                relation: relation(),
-                reason: format!(
-                    "the {} has no primary key; insert it before changing its relations",
-                    side.source().model_name
+        let bound = self.stored().ok_or_else(|| {
+            let (relation, owner) = match &self.bound {
+                Some(b) => (
+                    format!("{}.{}", b.side.source().model_name, b.side.name()),
+                    b.side.source().model_name,
                 ),
-            });
-        }
+                None => (format!("ManyToMany<{}>", T::META.model_name), "record"),
+            };
+            Error::ManyToManyIntegrity {
+                relation,
+                reason: format!(
+                    "the {owner} holding this relation is not stored yet; insert it before changing its relations (a record built by hand with a known pk: `record.attach(&db)` first)"
+                ),
+            }
+        })?;
+        let (side, source) = (bound.side, bound.source);
+        let db = Self::db_of(bound)?;
+        let relation = || format!("{}.{}", side.source().model_name, side.name());
         let pks = records
             .into_iter()
             .map(|record| match record.pk() {
@@ -196,6 +201,27 @@ impl<T, D> ManyToManyOf<T, D> {
         Ok((side, source, db, pks))
     }
 
+    /// The parts of a `remove`: `None` when there is nothing to remove (the
+    /// record holding the relation, or every record given, never stored).
+    fn remove_parts<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<Option<Write<D>>>
+    where
+        T: DbModel,
+        D: LinkedDb,
+    {
+        let Some(bound) = self.stored() else {
+            return Ok(None);
+        };
+        let pks: Vec<i64> = records
+            .into_iter()
+            .map(DbModel::pk)
+            .filter(|&pk| pk != 0)
+            .collect();
+        if pks.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((bound.side, bound.source, Self::db_of(bound)?, pks)))
+    }
+
     /// The query of the related records: the door's query builder, so the
     /// whole chain is available (filters, order, limits, aggregates).
     pub fn query<'db>(&self, db: &'db D) -> D::Query<'db, T>
@@ -203,11 +229,12 @@ impl<T, D> ManyToManyOf<T, D> {
         T: DbModel,
         D: SelectDb,
     {
-        match self.bound_state() {
-            Ok(bound) => related_query::<T, D>(db, Via::Junction(bound.side), bound.source),
-            Err(e) => {
+        match self.stored() {
+            Some(bound) => related_query::<T, D>(db, Via::Junction(bound.side), bound.source),
+            // A record not stored has no related records.
+            None => {
                 let mut query = db.query::<T>();
-                query.spec_mut().fail(e);
+                query.spec_mut().match_nothing();
                 query
             }
         }
@@ -231,10 +258,13 @@ impl<T: DbModel> ManyToManyOf<T, SqliterDB> {
         db.with_session(|s| side.add(s, source, &pks))
     }
 
-    /// Unrelate `records`; records not related are ignored.
+    /// Unrelate `records`; records not related (or never stored) are
+    /// ignored.
     pub fn remove<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<()> {
-        let (side, source, db, pks) = self.write_parts(records)?;
-        db.with_session(|s| side.remove(s, source, &pks))
+        match self.remove_parts(records)? {
+            Some((side, source, db, pks)) => db.with_session(|s| side.remove(s, source, &pks)),
+            None => Ok(()),
+        }
     }
 
     /// Unrelate every record.
@@ -291,10 +321,15 @@ impl<T: DbModel + Sync, D: AsyncRelationDb> ManyToManyOf<T, D> {
         db.run_session(move |s| side.add(s, source, &pks)).await
     }
 
-    /// Unrelate `records`; records not related are ignored.
+    /// Unrelate `records`; records not related (or never stored) are
+    /// ignored.
     pub async fn remove<'a>(&self, records: impl IntoIterator<Item = &'a T>) -> Result<()> {
-        let (side, source, db, pks) = self.write_parts(records)?;
-        db.run_session(move |s| side.remove(s, source, &pks)).await
+        match self.remove_parts(records)? {
+            Some((side, source, db, pks)) => {
+                db.run_session(move |s| side.remove(s, source, &pks)).await
+            }
+            None => Ok(()),
+        }
     }
 
     /// Unrelate every record.

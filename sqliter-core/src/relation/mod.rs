@@ -13,5 +13,5 @@ pub use foreign_key::{ForeignKey, ForeignKeyOf};
 pub use junction::{JunctionVersions, ManyToManyMeta, Side, SqlMetadata};
 pub use link::{related_query, AsyncRelationDb, Link, LinkedDb, RelationSlot, SelectDb};
 pub use many_to_many::{ManyToMany, ManyToManyOf};
-pub use path::{PathFrom, RelationPath};
+pub use path::{PathFrom, PathsFrom, RelationPath};
 pub use prefetch::{load_children, load_related, Prefetched, Related, ToManyRelation, Via};

@@ -138,3 +138,69 @@ impl<M: DbModel, T, D> PathFrom<M> for Column<M, ForeignKeyOf<T, D>> {
         Cow::Borrowed(self.name())
     }
 }
+
+/// One or several relation paths from model `M`, for `select_related` and
+/// `prefetch_related` (upstream takes several in one call): a single
+/// [`PathFrom`], an array, slice or `Vec` of them, or a tuple of up to six
+/// (typed paths of different types: `(Book::author(), Book::publisher())`).
+pub trait PathsFrom<M> {
+    /// Hand every path, in upstream's string form, to `each`; stop at the
+    /// first error.
+    fn try_each(&self, each: &mut dyn FnMut(&str) -> crate::Result<()>) -> crate::Result<()>;
+}
+
+macro_rules! one_path {
+    ($([$($generics:tt)*] $ty:ty),* $(,)?) => {$(
+        impl<$($generics)*> PathsFrom<M> for $ty {
+            fn try_each(&self, each: &mut dyn FnMut(&str) -> crate::Result<()>) -> crate::Result<()> {
+                each(&PathFrom::<M>::path_text(self))
+            }
+        }
+    )*};
+}
+
+one_path!(
+    [M] &str,
+    [M] String,
+    [M, T] RelationPath<M, T>,
+    [M: DbModel, T, D] Column<M, ForeignKeyOf<T, D>>,
+);
+
+impl<M, P: PathFrom<M>, const N: usize> PathsFrom<M> for [P; N] {
+    fn try_each(&self, each: &mut dyn FnMut(&str) -> crate::Result<()>) -> crate::Result<()> {
+        self.as_slice().try_each(each)
+    }
+}
+
+impl<M, P: PathFrom<M>> PathsFrom<M> for &[P] {
+    fn try_each(&self, each: &mut dyn FnMut(&str) -> crate::Result<()>) -> crate::Result<()> {
+        self.iter().try_for_each(|p| each(&p.path_text()))
+    }
+}
+
+impl<M, P: PathFrom<M>> PathsFrom<M> for Vec<P> {
+    fn try_each(&self, each: &mut dyn FnMut(&str) -> crate::Result<()>) -> crate::Result<()> {
+        self.as_slice().try_each(each)
+    }
+}
+
+macro_rules! tuple_paths {
+    ($(($($p:ident),+)),* $(,)?) => {$(
+        impl<M, $($p: PathFrom<M>),+> PathsFrom<M> for ($($p,)+) {
+            #[allow(non_snake_case)]
+            fn try_each(&self, each: &mut dyn FnMut(&str) -> crate::Result<()>) -> crate::Result<()> {
+                let ($($p,)+) = self;
+                $(each(&$p.path_text())?;)+
+                Ok(())
+            }
+        }
+    )*};
+}
+
+tuple_paths!(
+    (A, B),
+    (A, B, C),
+    (A, B, C, D),
+    (A, B, C, D, E),
+    (A, B, C, D, E, F),
+);

@@ -145,39 +145,79 @@ pub(crate) fn add_path(spec: &mut QuerySpec, path: &str) -> Result<()> {
     Ok(())
 }
 
-/// Add `with_count(path, alias)`: forward keys (`"author__"`), then a
-/// to-many relation (`"books"`, `"tags"`), counted per record.
+/// Add `with_count(path, alias)`: forward keys (`"author__"`), then one
+/// or more to-many relations (`"books"`, `"articles__tags"`), counted per
+/// record.
 pub(crate) fn with_count(
     spec: &mut QuerySpec,
     path: &str,
     alias: &str,
     distinct: bool,
 ) -> Result<()> {
-    let (hops, last) = match path.rsplit_once("__") {
-        Some((hops, last)) => (Some(hops), last),
-        None => (None, path),
-    };
-    let hops = hops.into_iter().flat_map(|h| h.split("__"));
-    let (on, table) = super::joined::follow_keys(spec, path, hops, |_, _, _| Ok(()))?;
-    let Some(relation) = ToManyRelation::find(table, last) else {
-        return Err(match table.column_by_field(last) {
-            Some(c) if c.foreign_key.is_some() => Error::InvalidProjection(format!(
-                "with_count('{path}'): the terminal relationship must be to-many (a reverse foreign key or many-to-many); '{last}' is a foreign key"
-            )),
-            _ => Error::InvalidRelationship {
-                path: path.to_owned(),
-                reason: format!(
-                    "'{last}' is not a reverse foreign key or many-to-many relation of model {}",
-                    table.model_name
-                ),
-            },
-        });
-    };
+    let segments: Vec<&str> = path.split("__").collect();
+    // The forward keys: every segment before the last that is a foreign
+    // key, followed from the queried table.
+    let mut table = spec.table;
+    let mut keys = 0;
+    for hop in &segments[..segments.len() - 1] {
+        match table
+            .column_by_field(hop)
+            .and_then(|c| c.foreign_key.as_ref())
+        {
+            Some(fk) => table = (fk.target)(),
+            None => break,
+        }
+        keys += 1;
+    }
+    let (on, mut table) =
+        super::joined::follow_keys(spec, path, segments[..keys].iter().copied(), |_, _, _| {
+            Ok(())
+        })?;
+    let mut relations = Vec::new();
+    for (i, hop) in segments[keys..].iter().enumerate() {
+        let last = keys + i == segments.len() - 1;
+        let relation = ToManyRelation::find(table, hop)
+            .ok_or_else(|| bad_count_step(path, table, hop, last))?;
+        relations.push(relation);
+        table = (relation.child)();
+    }
     let aggregation = spec.aggregation.get_or_insert_with(Default::default);
     let mut count = crate::query::count_annotation(spec.table, aggregation, alias, distinct)?;
-    count.relation = Some(crate::query::RelationCount { on, relation });
+    count.relation = Some(crate::query::RelationCount { on, relations });
     aggregation.annotations.push(count);
     Ok(())
+}
+
+/// Why `hop` of `with_count(path)` is no to-many step of `table`.
+fn bad_count_step(path: &str, table: &TableMeta, hop: &str, last: bool) -> Error {
+    let key = table
+        .column_by_field(hop)
+        .is_some_and(|c| c.foreign_key.is_some());
+    if key && last {
+        return Error::InvalidProjection(format!(
+            "with_count('{path}'): the terminal relationship must be to-many (a reverse foreign key or many-to-many); '{hop}' is a foreign key of model {}",
+            table.model_name
+        ));
+    }
+    let reason = match (key, table.column_by_field(hop)) {
+        (true, _) => format!(
+            "'{hop}' is a foreign key of model {}, reached after a to-many step; with_count follows forward keys first, then to-many relations",
+            table.model_name
+        ),
+        (false, Some(_)) => format!(
+            "'{hop}' is a plain field of model {}, not a reverse foreign key or many-to-many relation",
+            table.model_name
+        ),
+        (false, None) if hop.is_empty() => "the path is empty, or has an empty segment".to_owned(),
+        (false, None) => format!(
+            "'{hop}' is not a reverse foreign key or many-to-many relation of model {}",
+            table.model_name
+        ),
+    };
+    Error::InvalidRelationship {
+        path: path.to_owned(),
+        reason,
+    }
 }
 
 /// A record with the to-many relations `prefetch_related` loaded for it.
@@ -347,6 +387,20 @@ pub fn fetch_related<M: DbModel>(
     let mut out: Vec<Related<M>> = records.into_iter().map(Related::new).collect();
     attach(session, &mut out, &spec.prefetch)?;
     Ok(out)
+}
+
+/// The first record of `spec` in its order (as `fetch_one`), with its
+/// prefetched relations: the same one query per level as `fetch_related`.
+pub fn fetch_one_related<M: DbModel>(
+    session: &Session<'_>,
+    spec: &QuerySpec,
+) -> Result<Option<Related<M>>> {
+    let Some(record) = crate::query::exec::fetch_first::<M>(session, spec)? else {
+        return Ok(None);
+    };
+    let mut out = vec![Related::new(record)];
+    attach(session, &mut out, &spec.prefetch)?;
+    Ok(out.pop())
 }
 
 /// Where the writes to a many-to-many `relation` stand before a load.
