@@ -568,8 +568,10 @@ impl AsyncSqliterDB {
         self.shared.settings.cache.lock().stats()
     }
 
-    /// Save every field of a stored record and bump its `updated_at` (set
-    /// on `record` too); `RecordNotFound` if no row has its pk. A
+    /// Save a stored record and bump its `updated_at` (set on `record`
+    /// too); `RecordNotFound` if no row has its pk. Only the fields whose
+    /// value differs from the stored row's are written, in the same round
+    /// trip (see `SqliterDB::update`). A
     /// [`Partial`](sqliter_core::Partial) record writes only the fields it
     /// loaded; a change to a field it did not load is `InvalidUpdate`.
     ///
@@ -591,13 +593,49 @@ impl AsyncSqliterDB {
         let updated_at = self
             .run(move |s| copy.save(s).map(|()| copy.model().updated_at()))
             .await?;
-        let model = record.model_mut();
+        self.saved(record.model_mut(), updated_at);
+        Ok(())
+    }
+
+    /// Save only the named fields of `record`, with no read; see
+    /// `SqliterDB::update_fields`.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Book { pk: i64, title: String, price: f64 }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> sqliter_async::Result<()> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?; db.create_table::<Book>().await?;
+    /// let mut book = db.insert(Book { title: "Dune".into(), price: 9.5, ..Default::default() }).await?;
+    /// book.price = 7.0;
+    /// db.update_fields(&mut book, &["price"]).await?;
+    /// assert_eq!(db.get::<Book>(book.pk).await?.unwrap().price, 7.0);
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_fields<M: DbModel + Clone>(
+        &self,
+        record: &mut M,
+        fields: &[&str],
+    ) -> Result<()> {
+        let mut copy = record.clone();
+        let fields: Vec<String> = fields.iter().map(|&f| f.to_owned()).collect();
+        let updated_at = self
+            .run(move |s| {
+                let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                engine::update_fields(s, &mut copy, &fields).map(|()| copy.updated_at())
+            })
+            .await?;
+        self.saved(record, updated_at);
+        Ok(())
+    }
+
+    /// After a save on the database thread: the caller's record gets the
+    /// new `updated_at`, and a key replaced by hand gets this database (as
+    /// on the sync door).
+    fn saved<M: DbModel>(&self, model: &mut M, updated_at: Option<i64>) {
         if let Some(t) = updated_at {
             model.set_updated_at(t);
         }
-        // As on the sync door: a key replaced by hand gets this database.
         model.bind_relations(Some(&self.shared.link), false);
-        Ok(())
     }
 
     /// Bulk update by lookups; see `SqliterDB::update_where`.

@@ -114,7 +114,9 @@ pub mod prelude {
 pub mod engine {
     pub use crate::backup::{backup_to, vacuum_into};
     pub use crate::raw::{execute, query as raw_query, query_as as raw_query_as};
-    pub use crate::record::{bulk_insert, delete, get, get_and_cache, insert, pk_key, update};
+    pub use crate::record::{
+        bulk_insert, delete, get, get_and_cache, insert, pk_key, update, update_fields,
+    };
     pub use crate::schema::{
         apply_plan, create_table, drop_all_tables, drop_table, migrate, migrate_all,
         migration_plan, reset, run_migrations, schema_diff, table_names,

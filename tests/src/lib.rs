@@ -57,6 +57,11 @@ pub trait Door: Sized {
     }
     async fn get<M: DbModel>(&self, pk: i64) -> Result<Option<M>>;
     async fn update<R: Record + Clone>(&self, record: &mut R) -> Result<()>;
+    async fn update_fields<M: DbModel + Clone>(
+        &self,
+        record: &mut M,
+        fields: &[&str],
+    ) -> Result<()>;
     async fn delete<M: DbModel>(&self, pk: i64) -> Result<()>;
     async fn update_where<M: DbModel>(
         &self,
@@ -217,6 +222,13 @@ impl Door for SqliterDB {
     }
     async fn update<R: Record + Clone>(&self, record: &mut R) -> Result<()> {
         SqliterDB::update(self, record)
+    }
+    async fn update_fields<M: DbModel + Clone>(
+        &self,
+        record: &mut M,
+        fields: &[&str],
+    ) -> Result<()> {
+        SqliterDB::update_fields(self, record, fields)
     }
     async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
         SqliterDB::delete::<M>(self, pk)
@@ -384,6 +396,13 @@ impl Door for AsyncSqliterDB {
     }
     async fn update<R: Record + Clone>(&self, record: &mut R) -> Result<()> {
         AsyncSqliterDB::update(self, record).await
+    }
+    async fn update_fields<M: DbModel + Clone>(
+        &self,
+        record: &mut M,
+        fields: &[&str],
+    ) -> Result<()> {
+        AsyncSqliterDB::update_fields(self, record, fields).await
     }
     async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
         AsyncSqliterDB::delete::<M>(self, pk).await

@@ -67,7 +67,112 @@ door_tests!(
     bulk_insert_of_nothing_runs_no_sql,
     bulk_insert_failing_at_row_three_inserts_nothing_and_leaves_records_untouched,
     bulk_insert_keeps_overridden_timestamps,
+    update_writes_only_the_columns_that_changed,
+    update_with_nothing_changed_still_bumps_updated_at,
+    update_fields_writes_only_the_named_fields,
+    update_fields_refuses_unknown_and_reserved_fields,
 );
+
+/// A trigger on `UPDATE OF author_id` counts the saves that wrote the key.
+async fn key_writes<D: Door>(db: &D) -> i64 {
+    db.query_int("SELECT COUNT(*) FROM key_writes").await
+}
+
+async fn with_key_trigger<D: Door>() -> (D, Book) {
+    let db = db::<D>().await;
+    db.raw(
+        "CREATE TABLE key_writes (n INTEGER); \
+         CREATE TRIGGER books_key AFTER UPDATE OF author_id ON books BEGIN INSERT INTO key_writes VALUES (1); END;",
+    )
+    .await;
+    let ann = db.insert(author("ann")).await.unwrap();
+    let book = db
+        .insert(Book {
+            title: "Dune".into(),
+            author_id: ann.pk,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    (db, book)
+}
+
+async fn update_writes_only_the_columns_that_changed<D: Door>() {
+    let (db, mut book) = with_key_trigger::<D>().await;
+    book.title = "Dune Messiah".into();
+    db.update(&mut book).await.unwrap();
+    assert_eq!(key_writes(&db).await, 0, "an unchanged key was written");
+    assert_eq!(
+        db.get::<Book>(book.pk).await.unwrap().unwrap().title,
+        "Dune Messiah"
+    );
+    let bob = db.insert(author("bob")).await.unwrap();
+    book.author_id = bob.pk;
+    db.update(&mut book).await.unwrap();
+    assert_eq!(key_writes(&db).await, 1);
+    assert_eq!(db.get::<Book>(book.pk).await.unwrap().unwrap(), book);
+}
+
+async fn update_with_nothing_changed_still_bumps_updated_at<D: Door>() {
+    let db = db::<D>().await;
+    let mut a = db.insert(author("ann")).await.unwrap();
+    db.raw(&format!(
+        "UPDATE authors SET updated_at = 5 WHERE pk = {}",
+        a.pk
+    ))
+    .await;
+    db.update(&mut a).await.unwrap();
+    let stored = db.get::<Author>(a.pk).await.unwrap().unwrap();
+    assert!(stored.updated_at > 5, "{}", stored.updated_at);
+    assert_eq!(stored.updated_at, a.updated_at);
+}
+
+async fn update_fields_writes_only_the_named_fields<D: Door>() {
+    let (db, mut book) = with_key_trigger::<D>().await;
+    let bob = db.insert(author("bob")).await.unwrap();
+    book.title = "Changed".into();
+    book.author_id = bob.pk;
+    db.update_fields(&mut book, &["title"]).await.unwrap();
+    let stored = db.get::<Book>(book.pk).await.unwrap().unwrap();
+    assert_eq!(stored.title, "Changed");
+    assert_ne!(stored.author_id, bob.pk, "a field not named was written");
+    assert_eq!(key_writes(&db).await, 0);
+    db.update_fields(&mut book, &["author_id", "title"])
+        .await
+        .unwrap();
+    assert_eq!(
+        db.get::<Book>(book.pk).await.unwrap().unwrap().author_id,
+        bob.pk
+    );
+}
+
+async fn update_fields_refuses_unknown_and_reserved_fields<D: Door>() {
+    let db = db::<D>().await;
+    let mut a = db.insert(author("ann")).await.unwrap();
+    a.name = "Changed".into();
+    for (field, says) in [
+        ("nope", "no field 'nope'"),
+        ("pk", "pk"),
+        ("created_at", "created_at"),
+    ] {
+        let err = db.update_fields(&mut a, &[field]).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidUpdate(m) if m.contains(says) && m.contains("Author")),
+            "{field}: {err:?}"
+        );
+    }
+    assert_eq!(
+        db.get::<Author>(a.pk).await.unwrap().unwrap().name,
+        "ann",
+        "a refused update wrote"
+    );
+    let mut ghost = Author {
+        pk: 999,
+        ..author("ghost")
+    };
+    let err = db.update_fields(&mut ghost, &["name"]).await.unwrap_err();
+    assert!(matches!(err, Error::RecordNotFound { .. }), "{err:?}");
+}
 
 async fn insert_sets_pk_and_equal_timestamps<D: Door>() {
     let db = db::<D>().await;

@@ -569,8 +569,12 @@ impl SqliterDB {
         self.inner.settings.cache.lock().stats()
     }
 
-    /// Save every field of a stored record and bump its `updated_at`;
-    /// `RecordNotFound` if no row has its pk. A [`Partial`](crate::Partial)
+    /// Save a stored record and bump its `updated_at`; `RecordNotFound` if
+    /// no row has its pk. Only the fields whose value differs from the
+    /// stored row's are written (read in the same call), so the indexes of
+    /// unchanged columns are not touched and an `UPDATE OF` trigger fires
+    /// only for what changed; [`update_fields`](Self::update_fields) names
+    /// them instead, with no read. A [`Partial`](crate::Partial)
     /// record (read with `fields` / `exclude` / `only`) writes only the
     /// fields it loaded; a change to a field it did not load is
     /// `InvalidUpdate`, nothing written.
@@ -587,6 +591,25 @@ impl SqliterDB {
     /// ```
     pub fn update<R: crate::Record>(&self, record: &mut R) -> Result<()> {
         self.with_session(|s| record.save(s))
+    }
+
+    /// Save only the named fields of `record` (and bump `updated_at`),
+    /// with no read of the stored row: the explicit form of
+    /// [`update`](Self::update), which finds the changed fields itself.
+    /// An unknown field, `pk` or a timestamp is `InvalidUpdate`.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB};
+    /// # #[derive(DbModel, Debug, Default)] struct Book { pk: i64, title: String, price: f64 }
+    /// # let db = SqliterDB::open_in_memory()?; db.create_table::<Book>()?;
+    /// let mut book = db.insert(Book { title: "Dune".into(), price: 9.5, ..Default::default() })?;
+    /// book.price = 7.0;
+    /// db.update_fields(&mut book, &["price"])?;
+    /// assert_eq!(db.get::<Book>(book.pk)?.unwrap().price, 7.0);
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn update_fields<M: DbModel>(&self, record: &mut M, fields: &[&str]) -> Result<()> {
+        self.with_session(|s| record::update_fields(s, record, fields))
     }
 
     /// Delete the row of `M` with primary key `pk`; `RecordNotFound` if

@@ -201,13 +201,99 @@ pub fn get_and_cache<M: DbModel>(
     crate::query::exec::answer(session, M::META.table_name, key, ttl, || Ok(found))
 }
 
-/// Write every data column of `record` and bump its `updated_at`.
-/// `created_at` is never rewritten.
+/// Save `record`: write the data columns whose value differs from the
+/// stored row's (read in the same call), and bump `updated_at`.
+/// `created_at` is never rewritten. Writing only what changed leaves the
+/// indexes of unchanged columns (a foreign key's) untouched, and leaves a
+/// column another connection changed meanwhile, that this record did not,
+/// as that writer left it.
 pub fn update<M: DbModel>(session: &Session<'_>, record: &mut M) -> Result<()> {
-    let sql = M::model_sql();
-    update_by_pk(session, record, &sql.update_by_pk, |record, stmt| {
-        record.bind_data(stmt, 2)?;
-        Ok(sql.data_len + 2)
+    let changed = changed_columns(session, record)?;
+    update_columns(session, record, &changed)
+}
+
+/// `update` of the named fields only, with no read (`update_fields`):
+/// each must be a data field of `M`.
+pub fn update_fields<M: DbModel>(
+    session: &Session<'_>,
+    record: &mut M,
+    fields: &[&str],
+) -> Result<()> {
+    let meta = M::META;
+    let mut columns = Vec::with_capacity(fields.len());
+    for field in fields {
+        let i = meta.column_index(field).ok_or_else(|| {
+            Error::InvalidUpdate(format!("{} has no field '{field}'", meta.model_name))
+        })?;
+        if meta.columns[i].kind != crate::model::ColumnKind::Data {
+            return Err(Error::InvalidUpdate(format!(
+                "{}.{field} is not written by update_fields: pk and created_at never are, updated_at always is",
+                meta.model_name
+            )));
+        }
+        if !columns.iter().any(|(c, _)| *c == i) {
+            columns.push((i, record.column_value(i)?));
+        }
+    }
+    columns.sort_unstable_by_key(|(i, _)| *i);
+    update_columns(session, record, &columns)
+}
+
+/// The data columns of `record` whose value differs from the stored
+/// row's, with the values to write; `RecordNotFound` if there is no row.
+fn changed_columns<M: DbModel>(
+    session: &Session<'_>,
+    record: &M,
+) -> Result<Vec<(usize, crate::value::Value)>> {
+    let table = M::META.table_name;
+    let fetch_err = |e| classify(Operation::Update, table, e);
+    crate::schema::ensure_shape(session, M::META)?;
+    let mut stmt = session
+        .conn
+        .prepare_cached(&M::model_sql().select_by_pk)
+        .map_err(fetch_err)?;
+    stmt.raw_bind_parameter(1, record.pk()).map_err(fetch_err)?;
+    session.log_statement(&stmt);
+    let mut rows = stmt.raw_query();
+    let Some(row) = rows.next().map_err(fetch_err)? else {
+        return Err(Error::RecordNotFound {
+            table: table.to_owned(),
+            key: record.pk(),
+        });
+    };
+    let mut changed = Vec::new();
+    for (i, column) in M::META.columns.iter().enumerate() {
+        if column.kind != crate::model::ColumnKind::Data {
+            continue;
+        }
+        let mine = record.column_value(i)?;
+        if row.get_ref(i).map_err(fetch_err)? != mine.as_ref() {
+            changed.push((i, mine));
+        }
+    }
+    Ok(changed)
+}
+
+/// Write `columns` (table positions and their values) of `record` and
+/// bump its `updated_at`: what every save runs.
+pub(crate) fn update_columns<M: DbModel>(
+    session: &Session<'_>,
+    record: &mut M,
+    columns: &[(usize, crate::value::Value)],
+) -> Result<()> {
+    let table = M::META.table_name;
+    let update_err = |e| classify(Operation::Update, table, e);
+    let positions: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
+    let sql = M::model_sql().update_of(M::META, &positions);
+    update_by_pk(session, record, &sql, |_, stmt| {
+        for (n, (_, value)) in columns.iter().enumerate() {
+            stmt.raw_bind_parameter(
+                n + 2,
+                rusqlite::types::ToSqlOutput::Borrowed(value.as_ref()),
+            )
+            .map_err(update_err)?;
+        }
+        Ok(columns.len() + 2)
     })
 }
 

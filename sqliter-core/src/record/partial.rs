@@ -10,11 +10,9 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use rusqlite::types::ToSqlOutput;
-
-use crate::error::{classify, Error, Operation, Result};
+use crate::error::{Error, Result};
 use crate::model::{ColumnKind, DbModel};
-use crate::session::{quote_ident, Session};
+use crate::session::Session;
 use crate::value::Value;
 
 /// A record read with a projection (`fields`, `exclude`, `only`): the model
@@ -97,29 +95,14 @@ impl<M: DbModel> Partial<M> {
                 if changed.len() == 1 { "it" } else { "them" },
             )));
         }
-        let data: Vec<usize> = self
+        let data = self
             .loaded
             .iter()
             .copied()
             .filter(|&i| meta.columns[i].kind == ColumnKind::Data)
-            .collect();
-        let table = meta.table_name;
-        let update_err = |e| classify(Operation::Update, table, e);
-        let mut sql = format!("UPDATE {} SET \"updated_at\" = ?", quote_ident(table));
-        for &i in &data {
-            sql.push_str(", ");
-            sql.push_str(&quote_ident(meta.columns[i].column));
-            sql.push_str(" = ?");
-        }
-        sql.push_str(" WHERE \"pk\" = ?");
-        super::update_by_pk(session, &mut self.record, &sql, |record, stmt| {
-            for (n, &i) in data.iter().enumerate() {
-                let value = record.column_value(i)?;
-                stmt.raw_bind_parameter(n + 2, ToSqlOutput::Borrowed(value.as_ref()))
-                    .map_err(update_err)?;
-            }
-            Ok(data.len() + 2)
-        })
+            .map(|i| Ok((i, self.record.column_value(i)?)))
+            .collect::<Result<Vec<_>>>()?;
+        super::update_columns(session, &mut self.record, &data)
     }
 }
 

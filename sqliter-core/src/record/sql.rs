@@ -1,7 +1,11 @@
 //! The SQL text of a model's single-record statements, built once per model
 //! from its metadata (the derive keeps it in a `OnceLock`).
 
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use crate::model::{RowLayout, TableMeta};
 use crate::session::quote_ident;
@@ -17,14 +21,16 @@ pub struct ModelSql {
     pub insert_with_pk: String,
     /// `SELECT <all columns> FROM t WHERE "pk" = ?`.
     pub select_by_pk: String,
-    /// `UPDATE t SET "updated_at" = ?, <data> = ? ... WHERE "pk" = ?`.
-    pub update_by_pk: String,
     /// `DELETE FROM t WHERE "pk" = ?`.
     pub delete_by_pk: String,
     /// How many data columns the model has.
     pub data_len: usize,
     /// The layout of a row holding every column.
     pub full_layout: RowLayout,
+    /// `UPDATE`s of some data columns (what changed, or what a partial
+    /// record loaded), by the set of table positions as bits: built once
+    /// per set, so a save formats no SQL.
+    updates: Mutex<HashMap<u64, Arc<str>>>,
 }
 
 fn placeholders(n: usize) -> String {
@@ -52,21 +58,36 @@ impl ModelSql {
             placeholders(insert_cols.len() + 1)
         );
 
-        let mut update_by_pk = format!("UPDATE {table} SET \"updated_at\" = ?");
-        for column in &data {
-            let _ = write!(update_by_pk, ", {column} = ?");
-        }
-        update_by_pk.push_str(" WHERE \"pk\" = ?");
-
         Self {
             select_by_pk: format!("SELECT {column_list} FROM {table} WHERE \"pk\" = ?"),
             delete_by_pk: format!("DELETE FROM {table} WHERE \"pk\" = ?"),
             column_list,
             insert,
             insert_with_pk,
-            update_by_pk,
             data_len: data.len(),
             full_layout: RowLayout::full(meta.columns.len()),
+            updates: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// `UPDATE t SET "updated_at" = ?, <columns> = ? ... WHERE "pk" = ?`
+    /// for the table positions `columns` of `meta` (this model's).
+    pub(crate) fn update_of(&self, meta: &TableMeta, columns: &[usize]) -> Arc<str> {
+        let build = || {
+            let mut sql = format!(
+                "UPDATE {} SET \"updated_at\" = ?",
+                quote_ident(meta.table_name)
+            );
+            for &i in columns {
+                let _ = write!(sql, ", {} = ?", quote_ident(meta.columns[i].column));
+            }
+            sql.push_str(" WHERE \"pk\" = ?");
+            Arc::<str>::from(sql)
+        };
+        if meta.columns.len() > 64 {
+            return build();
+        }
+        let bits = columns.iter().fold(0u64, |bits, &i| bits | (1 << i));
+        Arc::clone(self.updates.lock().entry(bits).or_insert_with(build))
     }
 }
