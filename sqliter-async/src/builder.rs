@@ -97,6 +97,47 @@ impl<M: DbModel> AsyncQueryBuilder<M> {
 }
 
 impl<M: DbModel, R: Record<Model = M>> AsyncQueryBuilder<M, R> {
+    /// Every matching row as a stream, read a batch of 1000 at a time, one
+    /// round trip per batch: memory stays one batch, whatever the number
+    /// of rows. Filters, order, limit, offset, `select_related` and
+    /// projections apply as in `fetch_all`; each batch resumes after the
+    /// last row handed over (by the query's order, the pk breaking ties),
+    /// so the loop body may use the database. An error ends the stream.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions, prelude::*};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Reading { pk: i64, value: f64 }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> sqliter_async::Result<()> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?; db.create_table::<Reading>().await?;
+    /// # let mut rows: Vec<Reading> = (0..2500).map(|i| Reading { value: f64::from(i), ..Default::default() }).collect();
+    /// # db.bulk_insert(&mut rows).await?;
+    /// let mut readings = db.select::<Reading>().order("value", true).stream();
+    /// let mut seen = 0;
+    /// while let Some(reading) = readings.next().await {
+    ///     let _value = reading?.value;
+    ///     seen += 1;
+    /// }
+    /// assert_eq!(seen, 2500);
+    /// # Ok(()) }
+    /// ```
+    pub fn stream(&self) -> crate::RowStream<R>
+    where
+        R: Send + 'static,
+    {
+        self.stream_batched(sqliter_core::query::stream::DEFAULT_BATCH)
+    }
+
+    /// [`stream`](Self::stream), `batch` rows per round trip (at least 1).
+    pub fn stream_batched(&self, batch: usize) -> crate::RowStream<R>
+    where
+        R: Send + 'static,
+    {
+        crate::RowStream::new(
+            self.db.clone(),
+            sqliter_core::query::stream::Cursor::new(&self.spec, batch),
+        )
+    }
+
     async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,

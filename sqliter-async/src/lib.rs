@@ -28,12 +28,14 @@
 mod builder;
 mod db;
 mod raw;
+mod stream;
 mod transaction;
 mod worker;
 
 pub use builder::AsyncQueryBuilder;
 pub use db::AsyncSqliterDB;
 pub use raw::RawConnection;
+pub use stream::RowStream;
 pub use transaction::AsyncTransaction;
 
 pub use sqliter_core::{

@@ -20,8 +20,9 @@ use sqliter_core::{
 #[allow(async_fn_in_trait)]
 pub trait Door: Sized {
     /// The door's query builder.
-    type Query<'a, M: DbModel>: QueryChain<Model = M, Partial: Terminals<M, Partial<M>> + Clone>
+    type Query<'a, M: DbModel>: QueryChain<Model = M, Partial: Terminals<M, Partial<M>> + Streamed<Partial<M>> + Clone>
         + Terminals<M>
+        + Streamed<M>
         + FetchRelated<M>
         + Clone
     where
@@ -141,6 +142,30 @@ pub trait Terminals<M, R = M> {
     async fn delete(&self) -> Result<u64>;
     async fn fetch_dicts(&self) -> Result<Vec<DictRow>>;
     async fn fetch_as<T: DeserializeOwned>(&self) -> Result<Vec<T>>;
+}
+
+/// The sync door's `iter_batched` / the async door's `stream_batched`,
+/// every row collected (the first error returned).
+#[allow(async_fn_in_trait)]
+pub trait Streamed<R> {
+    async fn streamed(&self, batch: usize) -> Result<Vec<R>>;
+}
+
+impl<M: DbModel, R: Record<Model = M>> Streamed<R> for sqliter_core::QueryBuilder<'_, M, R> {
+    async fn streamed(&self, batch: usize) -> Result<Vec<R>> {
+        self.iter_batched(batch).collect()
+    }
+}
+
+impl<M: DbModel, R: Record<Model = M>> Streamed<R> for sqliter_async::AsyncQueryBuilder<M, R> {
+    async fn streamed(&self, batch: usize) -> Result<Vec<R>> {
+        let mut stream = self.stream_batched(batch);
+        let mut rows = Vec::new();
+        while let Some(row) = stream.next().await {
+            rows.push(row?);
+        }
+        Ok(rows)
+    }
 }
 
 /// `fetch_related`, on builders of whole records.

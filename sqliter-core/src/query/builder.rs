@@ -118,7 +118,7 @@ impl<'db, M: DbModel> QueryBuilder<'db, M> {
     }
 }
 
-impl<M: DbModel, R: Record<Model = M>> QueryBuilder<'_, M, R> {
+impl<'db, M: DbModel, R: Record<Model = M>> QueryBuilder<'db, M, R> {
     fn run<T>(&self, f: impl FnOnce(&Session<'_>, &QuerySpec) -> Result<T>) -> Result<T> {
         if let Some(error) = &self.spec.error {
             return Err(error.clone());
@@ -178,6 +178,37 @@ impl<M: DbModel, R: Record<Model = M>> QueryBuilder<'_, M, R> {
         self.cached(Terminal::Exists, exec::exists)
     }
 
+    /// Every matching row, read a batch of 1000 at a time as the iterator
+    /// is used: memory stays one batch, whatever the number of rows
+    /// (Diesel's `load_iter`). Filters, order, limit, offset,
+    /// `select_related` and projections apply as in `fetch_all`; each
+    /// batch is one statement that resumes after the last row handed over
+    /// (by the query's order, the pk breaking ties), so the loop body may
+    /// use the database, and rows written meanwhile are seen as a new
+    /// query would see them. An error ends the iteration.
+    ///
+    /// ```
+    /// # use sqliter_core::{DbModel, SqliterDB, prelude::*};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Reading { pk: i64, value: f64 }
+    /// # let db = SqliterDB::open_in_memory()?; db.create_table::<Reading>()?;
+    /// # let mut rows: Vec<Reading> = (0..2500).map(|i| Reading { value: f64::from(i), ..Default::default() }).collect();
+    /// # db.bulk_insert(&mut rows)?;
+    /// let mut total = 0.0;
+    /// for reading in db.select::<Reading>().filter(Reading::value().gte(10.0)).iter() {
+    ///     total += reading?.value;
+    /// }
+    /// # assert_eq!(total, (10..2500).map(f64::from).sum::<f64>());
+    /// # Ok::<(), sqliter_core::Error>(())
+    /// ```
+    pub fn iter(&self) -> super::stream::Rows<'db, R> {
+        self.iter_batched(super::stream::DEFAULT_BATCH)
+    }
+
+    /// [`iter`](Self::iter), `batch` rows per statement (at least 1).
+    pub fn iter_batched(&self, batch: usize) -> super::stream::Rows<'db, R> {
+        super::stream::Rows::new(self.db, super::stream::Cursor::new(&self.spec, batch))
+    }
+
     /// Set fields on every matching row (order, limit and offset do not
     /// apply, as upstream) and bump `updated_at`; returns the rows changed.
     ///
@@ -201,5 +232,15 @@ impl<M: DbModel, R: Record<Model = M>> QueryBuilder<'_, M, R> {
     /// upstream); returns how many.
     pub fn delete(&self) -> Result<u64> {
         self.run(exec::delete)
+    }
+}
+
+impl<'db, M: DbModel, R: Record<Model = M>> IntoIterator for &QueryBuilder<'db, M, R> {
+    type Item = Result<R>;
+    type IntoIter = super::stream::Rows<'db, R>;
+
+    /// `for row in &query`: [`QueryBuilder::iter`].
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }

@@ -10,6 +10,7 @@ mod filter;
 mod param;
 mod spec;
 mod sql;
+pub mod stream;
 mod text;
 
 pub use aggregate::{Aggregate, AggregateFunc, DictRow};

@@ -151,6 +151,9 @@ pub struct QuerySpec {
     /// Known to match no row (the related records of a record not
     /// stored): record terminals answer with no query.
     pub(crate) nothing: bool,
+    /// A stream's position: only rows after this sort key, `(column,
+    /// descending, value)` per order key (the pk last).
+    pub(crate) after: Option<Vec<(usize, bool, crate::value::Value)>>,
 }
 
 /// The terminal method a cached answer belongs to (part of its key).
@@ -191,6 +194,7 @@ impl QuerySpec {
             related: Vec::new(),
             prefetch: Vec::new(),
             nothing: false,
+            after: None,
         }
     }
 

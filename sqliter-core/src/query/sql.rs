@@ -97,6 +97,9 @@ struct ShapeKey {
     limit: bool,
     offset: bool,
     aggregation: Option<AggregationShape>,
+    /// A stream's position: per key, its column, direction and whether
+    /// the value is NULL (which changes the text).
+    after: Option<Vec<(usize, bool, bool)>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -173,6 +176,11 @@ pub(crate) fn build<'q>(
                 .iter()
                 .map(|h| (h.name.clone(), h.op, operand_shape(&h.operand)))
                 .collect(),
+        }),
+        after: spec.after.as_ref().map(|keys| {
+            keys.iter()
+                .map(|(c, descending, v)| (*c, *descending, v.is_null()))
+                .collect()
         }),
     };
     let cached = cache().lock().ok().and_then(|mut c| c.get(&key).cloned());
@@ -587,6 +595,61 @@ fn write_where<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
         w.sql(if i == 0 { " WHERE " } else { " AND " });
         write_condition(w, spec, condition);
     }
+    if let Some(keys) = &spec.after {
+        w.sql(if spec.conditions.is_empty() {
+            " WHERE "
+        } else {
+            " AND "
+        });
+        write_after(w, spec, keys);
+    }
+}
+
+/// The rows after a stream's last one in the query's order: `k1 > v1 OR
+/// (k1 = v1 AND (k2 > v2 OR ...))`, `<` for a descending key, with
+/// SQLite's NULL placement (first ascending, last descending) spelt out.
+fn write_after<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec, keys: &'q [(usize, bool, Value)]) {
+    let Some(((column, descending, value), rest)) = keys.split_first() else {
+        w.sql("0");
+        return;
+    };
+    let name = spec.table.columns[*column].column;
+    let alias = root_alias(spec);
+    w.sql("(");
+    match (value.is_null(), descending) {
+        (true, false) => {
+            w.column(alias, name);
+            w.sql(" IS NOT NULL");
+        }
+        (true, true) => w.sql("0"),
+        (false, false) => {
+            w.column(alias, name);
+            w.sql(" > ");
+            w.param(value.as_ref());
+        }
+        (false, true) => {
+            w.column(alias, name);
+            w.sql(" < ");
+            w.param(value.as_ref());
+            w.sql(" OR ");
+            w.column(alias, name);
+            w.sql(" IS NULL");
+        }
+    }
+    if !rest.is_empty() {
+        w.sql(" OR (");
+        w.column(alias, name);
+        if value.is_null() {
+            w.sql(" IS NULL");
+        } else {
+            w.sql(" = ");
+            w.param(value.as_ref());
+        }
+        w.sql(" AND ");
+        write_after(w, spec, rest);
+        w.sql(")");
+    }
+    w.sql(")");
 }
 
 fn write_condition<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec, condition: &'q Condition) {
