@@ -470,6 +470,7 @@ fn async_benches(c: &mut Criterion, dir: &Path) {
     g.finish();
 
     async_concurrency_benches(c, &runtime, &orm, &raw);
+    async_block_benches(c, &runtime, &orm, &raw);
     async_bulk_benches(c, &runtime, dir);
 }
 
@@ -517,6 +518,49 @@ fn async_update_bench(
     });
     g.finish();
     checkpoint();
+}
+
+/// 100 gets: in one `run` block (one round trip), against 100 awaited
+/// gets, and the hand-written 100 inside one tokio-rusqlite `call`.
+fn async_block_benches(
+    c: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    orm: &AsyncSqliterDB,
+    raw: &tokio_rusqlite::Connection,
+) {
+    let mut g = c.benchmark_group("async/get_100");
+    g.bench_function("baseline", |b| {
+        b.to_async(runtime).iter(|| async {
+            raw.call(|c| {
+                (1..=100)
+                    .map(|pk| raw_get(c, pk))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await
+            .unwrap()
+        });
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(runtime).iter(|| async {
+            orm.run(|db| {
+                (1..=100)
+                    .map(|pk| db.get::<Book>(pk))
+                    .collect::<sqliter_core::Result<Vec<_>>>()
+            })
+            .await
+            .unwrap()
+        });
+    });
+    g.bench_function("sqliter_awaited", |b| {
+        b.to_async(runtime).iter(|| async {
+            let mut found = Vec::with_capacity(100);
+            for pk in 1..=100 {
+                found.push(orm.get::<Book>(pk).await.unwrap());
+            }
+            found
+        });
+    });
+    g.finish();
 }
 
 /// 8 tasks sharing one handle (one connection), 50 gets each.
@@ -720,7 +764,7 @@ const CACHE_GROUPS: [&str; 4] = [
     "cache/async_get_by_pk",
 ];
 
-const GROUPS: [&str; 17] = [
+const GROUPS: [&str; 18] = [
     "sync/insert_single",
     "sync/bulk_insert_10k",
     "sync/get_by_pk",
@@ -738,6 +782,7 @@ const GROUPS: [&str; 17] = [
     "async/count",
     "async/aggregate",
     "async/concurrent_get",
+    "async/get_100",
 ];
 
 fn main() {
@@ -754,6 +799,7 @@ fn main() {
         &["sync/update_single", "async/update_single"],
         ("baseline", "sqliter_update_fields"),
     );
+    print_table(&output, &["async/get_100"], ("baseline", "sqliter_awaited"));
     print_table(&output, &CACHE_GROUPS, ("disabled", "hit"));
     println!("\n{memory}");
 }

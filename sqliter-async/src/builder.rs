@@ -147,7 +147,7 @@ impl<M: DbModel, R: Record<Model = M>> AsyncQueryBuilder<M, R> {
             return Err(error.clone());
         }
         let spec = self.spec.clone();
-        self.db.run(move |s| f(s, &spec)).await
+        self.db.on_thread(move |s| f(s, &spec)).await
     }
 
     /// Answer from the cache when it can (no round trip), else run `f` on

@@ -70,7 +70,7 @@ impl AsyncSqliterDB {
             ..options
         })?;
         if reset {
-            db.run(engine::reset).await?;
+            db.on_thread(engine::reset).await?;
         }
         Ok(db)
     }
@@ -96,7 +96,7 @@ impl AsyncSqliterDB {
 
     /// Run one operation on the database thread. Outside a transaction it
     /// waits while another task's transaction is open.
-    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn on_thread<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Session<'_>) -> Result<T> + Send + 'static,
@@ -155,7 +155,7 @@ impl AsyncSqliterDB {
                 "cannot commit while a scoped transaction is open".into(),
             ));
         }
-        self.run(|s| s.end_implicit(true)).await
+        self.on_thread(|s| s.end_implicit(true)).await
     }
 
     /// Run `f` in a scoped transaction (upstream's `async with db:`): commit
@@ -248,6 +248,79 @@ impl AsyncSqliterDB {
         self.shared.settings.return_local_time
     }
 
+    /// Run a block of ordinary ORM work on the database thread, in one
+    /// round trip: `f` gets the sync door ([`SqliterDB`](sqliter_core::SqliterDB))
+    /// over this database's own connection, cache and settings, so a
+    /// hundred operations cost one hop instead of a hundred. Inside a
+    /// scoped transaction the block runs in it; work before an error in
+    /// the block stays, unless the block is atomic ([`run_atomic`](Self::run_atomic)).
+    /// Records returned carry this database's link (their `AsyncForeignKey`
+    /// fields load through it). The handle `f` gets cannot be closed, and
+    /// is closed for good when the block ends (a clone kept past it
+    /// reports so). A panic in `f` is `Error::Internal`; the connection
+    /// survives it.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions, prelude::*};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Note { pk: i64, text: String }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> sqliter_async::Result<()> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?; db.create_table::<Note>().await?;
+    /// let before = db.round_trips();
+    /// let drafts = db
+    ///     .run(|db| {
+    ///         for i in 0..100 {
+    ///             db.insert(Note { text: format!("draft {i}"), ..Default::default() })?;
+    ///         }
+    ///         db.select::<Note>().filter(Note::text().endswith("7")).fetch_all()
+    ///     })
+    ///     .await?;
+    /// assert_eq!(drafts.len(), 10);
+    /// assert_eq!(db.round_trips() - before, 1);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&sqliter_core::SqliterDB) -> Result<T> + Send + 'static,
+    {
+        let tx = self.current_tx();
+        let depth = tx.as_ref().map_or(0, |t| t.level);
+        // Outside a transaction, wait for another task's to end (as every
+        // operation does).
+        let _shared_gate = match tx {
+            Some(_) => None,
+            None => Some(self.shared.gate.read().await),
+        };
+        self.shared.call_lent(depth, f).await
+    }
+
+    /// [`run`](Self::run), atomically: the block is a transaction of its
+    /// own (a savepoint inside an open one), rolled back if it returns an
+    /// error or panics.
+    ///
+    /// ```
+    /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions, Error, prelude::*};
+    /// # #[derive(DbModel, Debug, Clone, Default)] struct Note { pk: i64, text: String }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> sqliter_async::Result<()> {
+    /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?; db.create_table::<Note>().await?;
+    /// let failed = db
+    ///     .run_atomic(|db| {
+    ///         db.insert(Note { text: "kept?".into(), ..Default::default() })?;
+    ///         db.delete::<Note>(999) // no such row: everything is rolled back
+    ///     })
+    ///     .await;
+    /// assert!(matches!(failed, Err(Error::RecordNotFound { .. })));
+    /// assert_eq!(db.select::<Note>().count().await?, 0);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_atomic<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&sqliter_core::SqliterDB) -> Result<T> + Send + 'static,
+    {
+        self.run(move |db| db.transaction(f)).await
+    }
+
     /// Whether the connection is open.
     pub fn is_connected(&self) -> bool {
         self.shared.current().is_some()
@@ -267,7 +340,7 @@ impl AsyncSqliterDB {
 
     /// The user tables, in creation order.
     pub async fn get_table_names(&self) -> Result<Vec<String>> {
-        self.run(engine::table_names).await
+        self.on_thread(engine::table_names).await
     }
 
     /// Create `M`'s table and indexes if they do not exist.
@@ -278,14 +351,14 @@ impl AsyncSqliterDB {
 
     /// Create `M`'s table with `exists_ok` / `force`.
     pub async fn create_table_with<M: DbModel>(&self, options: CreateTableOptions) -> Result<()> {
-        self.run(move |s| engine::create_table(s, M::META, options))
+        self.on_thread(move |s| engine::create_table(s, M::META, options))
             .await
     }
 
     /// How `M`'s table in the file differs from the model; see
     /// `SqliterDB::schema_diff`.
     pub async fn schema_diff<M: DbModel>(&self) -> Result<sqliter_core::SchemaDiff> {
-        self.run(|s| engine::schema_diff(s, M::META)).await
+        self.on_thread(|s| engine::schema_diff(s, M::META)).await
     }
 
     /// The migration that would bring `M`'s table to the model, not
@@ -294,7 +367,7 @@ impl AsyncSqliterDB {
         &self,
         options: sqliter_core::MigrateOptions,
     ) -> Result<sqliter_core::MigrationPlan> {
-        self.run(move |s| engine::migration_plan(s, M::META, options))
+        self.on_thread(move |s| engine::migration_plan(s, M::META, options))
             .await
     }
 
@@ -322,7 +395,7 @@ impl AsyncSqliterDB {
         &self,
         options: sqliter_core::MigrateOptions,
     ) -> Result<sqliter_core::MigrationPlan> {
-        self.run(move |s| engine::migrate(s, M::META, options))
+        self.on_thread(move |s| engine::migrate(s, M::META, options))
             .await
     }
 
@@ -332,7 +405,8 @@ impl AsyncSqliterDB {
         &self,
         options: sqliter_core::MigrateOptions,
     ) -> Result<Vec<sqliter_core::MigrationPlan>> {
-        self.run(move |s| engine::migrate_all(s, options)).await
+        self.on_thread(move |s| engine::migrate_all(s, options))
+            .await
     }
 
     /// Apply a plan made by [`migration_plan`](Self::migration_plan), or
@@ -342,14 +416,15 @@ impl AsyncSqliterDB {
         plan: &sqliter_core::MigrationPlan,
     ) -> Result<sqliter_core::MigrationPlan> {
         let plan = plan.clone();
-        self.run(move |s| engine::apply_plan(s, &plan)).await
+        self.on_thread(move |s| engine::apply_plan(s, &plan)).await
     }
 
     /// Apply the named migrations not yet recorded, in order, each once in
     /// its own transaction, all in one round trip; see
     /// `SqliterDB::run_migrations`.
     pub async fn run_migrations(&self, steps: Vec<sqliter_core::Migration>) -> Result<Vec<String>> {
-        self.run(move |s| engine::run_migrations(s, &steps)).await
+        self.on_thread(move |s| engine::run_migrations(s, &steps))
+            .await
     }
 
     /// Run one SQL statement with bound parameters, one round trip; see
@@ -361,7 +436,8 @@ impl AsyncSqliterDB {
     ) -> Result<u64> {
         let values = sqliter_core::raw_values(sql, params.into_iter().map(Into::into).collect())?;
         let sql = sql.to_owned();
-        self.run(move |s| engine::execute(s, &sql, &values)).await
+        self.on_thread(move |s| engine::execute(s, &sql, &values))
+            .await
     }
 
     /// Run one query with bound parameters; its rows by column name.
@@ -372,7 +448,8 @@ impl AsyncSqliterDB {
     ) -> Result<Vec<sqliter_core::DictRow>> {
         let values = sqliter_core::raw_values(sql, params.into_iter().map(Into::into).collect())?;
         let sql = sql.to_owned();
-        self.run(move |s| engine::raw_query(s, &sql, &values)).await
+        self.on_thread(move |s| engine::raw_query(s, &sql, &values))
+            .await
     }
 
     /// [`query`](Self::query), each row decoded into `T` by column name.
@@ -383,7 +460,7 @@ impl AsyncSqliterDB {
     ) -> Result<Vec<T>> {
         let values = sqliter_core::raw_values(sql, params.into_iter().map(Into::into).collect())?;
         let sql = sql.to_owned();
-        self.run(move |s| engine::raw_query_as(s, &sql, &values))
+        self.on_thread(move |s| engine::raw_query_as(s, &sql, &values))
             .await
     }
 
@@ -409,7 +486,7 @@ impl AsyncSqliterDB {
         let path = path.as_ref().to_path_buf();
         if self.is_memory() {
             return self
-                .run(move |s| engine::backup_to(s.conn, &path, &options))
+                .on_thread(move |s| engine::backup_to(s.conn, &path, &options))
                 .await;
         }
         let settings = std::sync::Arc::clone(&self.shared.settings);
@@ -425,19 +502,20 @@ impl AsyncSqliterDB {
     /// must not exist), on the database thread.
     pub async fn vacuum_into(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
         let path = path.as_ref().to_path_buf();
-        self.run(move |s| engine::vacuum_into(s.conn, &path)).await
+        self.on_thread(move |s| engine::vacuum_into(s.conn, &path))
+            .await
     }
 
     /// Drop every user table of the open database and empty the cache;
     /// returns how many were dropped. Inside a scoped transaction it is
     /// rolled back with it. See `SqliterDB::reset_database`.
     pub async fn reset_database(&self) -> Result<usize> {
-        self.run(engine::reset).await
+        self.on_thread(engine::reset).await
     }
 
     /// Drop `M`'s table; dropping a missing table is not an error.
     pub async fn drop_table<M: DbModel>(&self) -> Result<()> {
-        self.run(|s| engine::drop_table(s, M::META.table_name))
+        self.on_thread(|s| engine::drop_table(s, M::META.table_name))
             .await
     }
 
@@ -464,7 +542,7 @@ impl AsyncSqliterDB {
         mut record: M,
         options: InsertOptions,
     ) -> Result<M> {
-        self.run(move |s| engine::insert(s, &mut record, options).map(|()| record))
+        self.on_thread(move |s| engine::insert(s, &mut record, options).map(|()| record))
             .await
     }
 
@@ -497,7 +575,7 @@ impl AsyncSqliterDB {
         if records.is_empty() {
             return Ok(records);
         }
-        self.run(move |s| engine::bulk_insert(s, &mut records, options).map(|()| records))
+        self.on_thread(move |s| engine::bulk_insert(s, &mut records, options).map(|()| records))
             .await
     }
 
@@ -515,7 +593,7 @@ impl AsyncSqliterDB {
             Lookup::Hit(found) => Ok(found),
             Lookup::Miss(key) => {
                 let ttl = options.cache_ttl;
-                self.run(move |s| engine::get_and_cache(s, pk, key, ttl))
+                self.on_thread(move |s| engine::get_and_cache(s, pk, key, ttl))
                     .await
             }
         }
@@ -591,7 +669,7 @@ impl AsyncSqliterDB {
     pub async fn update<R: Record + Clone>(&self, record: &mut R) -> Result<()> {
         let mut copy = record.clone();
         let updated_at = self
-            .run(move |s| copy.save(s).map(|()| copy.model().updated_at()))
+            .on_thread(move |s| copy.save(s).map(|()| copy.model().updated_at()))
             .await?;
         self.saved(record.model_mut(), updated_at);
         Ok(())
@@ -619,7 +697,7 @@ impl AsyncSqliterDB {
         let mut copy = record.clone();
         let fields: Vec<String> = fields.iter().map(|&f| f.to_owned()).collect();
         let updated_at = self
-            .run(move |s| {
+            .on_thread(move |s| {
                 let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
                 engine::update_fields(s, &mut copy, &fields).map(|()| copy.updated_at())
             })
@@ -664,7 +742,7 @@ impl AsyncSqliterDB {
     /// # Ok(()) }
     /// ```
     pub async fn delete<M: DbModel>(&self, pk: i64) -> Result<()> {
-        self.run(move |s| engine::delete::<M>(s, pk)).await
+        self.on_thread(move |s| engine::delete::<M>(s, pk)).await
     }
 
     /// Start a query on `M` (synchronous; its terminal methods are async).
@@ -687,7 +765,7 @@ impl AsyncSqliterDB {
             Lookup::Hit(value) => Ok(value),
             Lookup::Miss(key) => {
                 let spec = spec.clone();
-                self.run(move |s| exec::answer_query(s, &spec, key, f))
+                self.on_thread(move |s| exec::answer_query(s, &spec, key, f))
                     .await
             }
         }
@@ -718,7 +796,7 @@ impl sqliter_core::AsyncRelationDb for AsyncSqliterDB {
         T: Send + 'static,
         F: FnOnce(&Session<'_>) -> Result<T> + Send + 'static,
     {
-        self.run(f)
+        self.on_thread(f)
     }
 
     async fn cached<T: Cacheable>(

@@ -64,7 +64,7 @@ impl<R: Record> RowStream<R> {
                 State::Idle(mut cursor) => {
                     let db = self.db.clone();
                     State::Loading(Box::pin(async move {
-                        db.run(move |s| {
+                        db.on_thread(move |s| {
                             let rows = cursor.next_batch::<R>(s)?;
                             Ok((rows, cursor))
                         })

@@ -28,6 +28,9 @@ pub(crate) struct Shared {
     pub round_trips: AtomicU64,
     /// What records' relation fields hold to reach this database.
     pub link: Link,
+    /// A connection that stands in on the database thread while the real
+    /// one is lent to a `run` block (opened once, in memory, never used).
+    spare: std::sync::Mutex<Option<tokio_rusqlite::rusqlite::Connection>>,
 }
 
 fn closed_thread() -> Error {
@@ -53,6 +56,7 @@ impl Shared {
             tx_depth: AtomicU32::new(0),
             generation: AtomicU64::new(0),
             round_trips: AtomicU64::new(0),
+            spare: std::sync::Mutex::new(None),
         })
     }
 
@@ -111,6 +115,61 @@ impl Shared {
                     Err(Error::Internal(panic_message(payload.as_ref())))
                 }),
             )
+        })
+        .await
+        .map_err(|_| closed_thread())?
+    }
+
+    /// Run `f` on the database thread with the sync door over this
+    /// database's own connection (lent for the call, then given back):
+    /// many operations, one round trip. `tx_depth` is the caller's open
+    /// scope. A panic in `f` is caught as in [`call`](Self::call).
+    pub async fn call_lent<T, F>(self: &Arc<Self>, tx_depth: u32, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&sqliter_core::SqliterDB) -> Result<T> + Send + 'static,
+    {
+        let conn = self.connection().await?;
+        let shared = Arc::clone(self);
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        conn.call(move |c| {
+            let spare = shared.spare.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let spare = match spare {
+                Some(spare) => spare,
+                None => match tokio_rusqlite::rusqlite::Connection::open_in_memory() {
+                    Ok(spare) => spare,
+                    Err(e) => {
+                        return Ok::<_, Error>(Err(Error::Internal(format!(
+                            "no stand-in connection: {e}"
+                        ))))
+                    }
+                },
+            };
+            let own = std::mem::replace(c, spare);
+            let db = sqliter_core::SqliterDB::lend(
+                own,
+                (*shared.settings).clone(),
+                shared.link.clone(),
+                tx_depth,
+            );
+            let outcome = catch_unwind(AssertUnwindSafe(|| f(&db)))
+                .unwrap_or_else(|payload| Err(Error::Internal(panic_message(payload.as_ref()))));
+            match db.give_back() {
+                Some(own) => {
+                    let spare = std::mem::replace(c, own);
+                    *shared.spare.lock().unwrap_or_else(PoisonError::into_inner) = Some(spare);
+                    Ok(outcome)
+                }
+                // Not reachable (a lent database refuses `close`), but never
+                // let the stand-in pass for the database: drop the handle,
+                // so the next call reopens the real file.
+                None => {
+                    shared.take();
+                    Ok(Err(Error::Internal(
+                        "the connection lent to a run block was not given back; the database was closed".into(),
+                    )))
+                }
+            }
         })
         .await
         .map_err(|_| closed_thread())?

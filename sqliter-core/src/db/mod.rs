@@ -68,6 +68,9 @@ pub(crate) struct Inner {
     state: ReentrantMutex<State>,
     /// What records' relation fields hold to reach this database.
     link: crate::relation::Link,
+    /// A connection lent for one block by the async door (`run`): never
+    /// closed or reopened here, and given back when the block ends.
+    lent: bool,
 }
 
 #[derive(Debug)]
@@ -100,12 +103,51 @@ impl SqliterDB {
                     generation: Cell::new(0),
                 }),
                 link: crate::relation::Link::new(weak.clone()),
+                lent: false,
             }),
         };
         if reset {
             db.with_session(schema::reset)?;
         }
         Ok(db)
+    }
+
+    #[doc(hidden)]
+    /// The sync door over a connection lent for one block (the async
+    /// door's `run`): `settings` and `link` are the lender's, so the cache,
+    /// the checked shapes and the records' links are shared; `tx_depth` is
+    /// the lender's open scope, so a transaction in the block nests in it.
+    pub fn lend(
+        conn: Connection,
+        settings: Settings,
+        link: crate::relation::Link,
+        tx_depth: u32,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                settings,
+                state: ReentrantMutex::new(State {
+                    conn: RefCell::new(Some(conn)),
+                    tx_depth: Cell::new(tx_depth),
+                    generation: Cell::new(0),
+                }),
+                link,
+                lent: true,
+            }),
+        }
+    }
+
+    #[doc(hidden)]
+    /// End a loan: the connection back to the lender (`None` if it is in
+    /// use, or this database was not lent); every clone of this handle is
+    /// closed for good.
+    pub fn give_back(&self) -> Option<Connection> {
+        if !self.inner.lent {
+            return None;
+        }
+        let state = self.inner.state.lock();
+        let conn = state.conn.try_borrow_mut().ok()?.take();
+        conn
     }
 
     /// Open (or create) a database file with default options.
@@ -216,6 +258,11 @@ impl SqliterDB {
         if state.conn.try_borrow().is_ok_and(|c| c.is_some()) {
             return Ok(());
         }
+        if self.inner.lent {
+            return Err(Error::Transaction(
+                "this handle belonged to an `AsyncSqliterDB::run` block that has ended; use the AsyncSqliterDB".into(),
+            ));
+        }
         let conn = self.inner.settings.open_connection()?;
         *state
             .conn
@@ -230,6 +277,11 @@ impl SqliterDB {
     /// with the connection: the scope's `commit()` then reports it, and
     /// [`in_transaction`](Self::in_transaction) is `false`.
     pub fn close(&self) -> Result<()> {
+        if self.inner.lent {
+            return Err(Error::Transaction(
+                "the database of an `AsyncSqliterDB::run` block is closed through the AsyncSqliterDB".into(),
+            ));
+        }
         let state = self.inner.state.lock();
         let conn = state
             .conn

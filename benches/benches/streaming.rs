@@ -1,0 +1,166 @@
+//! Streaming a million rows: SQLiter's `iter` (sync) and `stream` (async)
+//! beside a hand-written rusqlite loop decoding into the same struct, and
+//! the same loop inside one tokio-rusqlite `call`. Reports rows per second
+//! as criterion medians and their ratio, and the peak heap of each visit.
+//!
+//! `cargo bench -p sqliter-benches --bench streaming`.
+
+// Counts and byte sizes turned into floats for display.
+#![allow(clippy::cast_precision_loss)]
+
+use std::path::Path;
+
+use criterion::Criterion;
+use peak_alloc::PeakAlloc;
+use sqliter_async::AsyncSqliterDB;
+use sqliter_benches::{print_table, tune};
+use sqliter_core::{DbModel, DbOptions, SqliterDB};
+
+#[global_allocator]
+static ALLOCATOR: PeakAlloc = PeakAlloc;
+
+const ROWS: i64 = 1_000_000;
+
+#[derive(DbModel, Debug, Clone, Default)]
+struct Reading {
+    pk: i64,
+    created_at: i64,
+    updated_at: i64,
+    sensor: String,
+    value: f64,
+}
+
+const SELECT: &str =
+    "SELECT \"pk\", \"created_at\", \"updated_at\", \"sensor\", \"value\" FROM \"readings\" ORDER BY \"pk\"";
+
+fn decode(row: &rusqlite::Row<'_>) -> rusqlite::Result<Reading> {
+    Ok(Reading {
+        pk: row.get(0)?,
+        created_at: row.get(1)?,
+        updated_at: row.get(2)?,
+        sensor: row.get(3)?,
+        value: row.get(4)?,
+    })
+}
+
+/// What a visit does with each row: enough that it cannot be skipped.
+fn visit(sum: &mut f64, r: &Reading) {
+    *sum += r.value + r.sensor.len() as f64;
+}
+
+fn raw_visit(conn: &rusqlite::Connection) -> rusqlite::Result<f64> {
+    let mut stmt = conn.prepare_cached(SELECT)?;
+    let mut rows = stmt.query([])?;
+    let mut sum = 0.0;
+    while let Some(row) = rows.next()? {
+        visit(&mut sum, &decode(row)?);
+    }
+    Ok(sum)
+}
+
+fn orm_visit(db: &SqliterDB) -> f64 {
+    let mut sum = 0.0;
+    for r in &db.select::<Reading>() {
+        visit(&mut sum, &r.unwrap());
+    }
+    sum
+}
+
+async fn async_orm_visit(db: &AsyncSqliterDB) -> f64 {
+    let mut sum = 0.0;
+    let mut rows = db.select::<Reading>().stream();
+    while let Some(r) = rows.next().await {
+        visit(&mut sum, &r.unwrap());
+    }
+    sum
+}
+
+fn seed(path: &Path) {
+    let db = SqliterDB::open(path.to_string_lossy()).unwrap();
+    db.create_table::<Reading>().unwrap();
+    let mut rows: Vec<Reading> = (0..ROWS)
+        .map(|i| Reading {
+            sensor: format!("sensor-{}", i % 97),
+            value: (i % 1000) as f64 / 10.0,
+            ..Default::default()
+        })
+        .collect();
+    db.bulk_insert(&mut rows).unwrap();
+}
+
+/// Peak heap above the starting point during `f`.
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = ALLOCATOR.current_usage();
+    ALLOCATOR.reset_peak_usage();
+    let out = f();
+    (out, ALLOCATOR.peak_usage().saturating_sub(before))
+}
+
+fn main() {
+    let (mut criterion, output) = sqliter_benches::criterion();
+    let criterion: &mut Criterion = &mut criterion;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stream.db");
+    seed(&path);
+
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    tune(&raw).unwrap();
+    let orm = SqliterDB::new(DbOptions::file(path.to_string_lossy())).unwrap();
+    orm.with_connection(tune).unwrap().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let (async_orm, async_raw) = runtime.block_on(async {
+        let db = AsyncSqliterDB::create(DbOptions::file(path.to_string_lossy()))
+            .await
+            .unwrap();
+        db.connect().await.unwrap().call(|c| tune(c)).await.unwrap();
+        let raw = tokio_rusqlite::Connection::open(&path).await.unwrap();
+        raw.call(|c| tune(c)).await.unwrap();
+        (db, raw)
+    });
+
+    // Memory first, on warm statement caches.
+    let expected = raw_visit(&raw).unwrap();
+    let (sum, raw_peak) = peak_of(|| raw_visit(&raw).unwrap());
+    assert!((sum - expected).abs() < 1e-6);
+    let (sum, orm_peak) = peak_of(|| orm_visit(&orm));
+    assert!((sum - expected).abs() < 1e-6, "the sync stream missed rows");
+    let (sum, async_peak) = peak_of(|| runtime.block_on(async_orm_visit(&async_orm)));
+    assert!(
+        (sum - expected).abs() < 1e-6,
+        "the async stream missed rows"
+    );
+
+    let mut g = criterion.benchmark_group("sync/stream_1m");
+    g.sample_size(10);
+    g.bench_function("baseline", |b| b.iter(|| raw_visit(&raw).unwrap()));
+    g.bench_function("sqliter", |b| b.iter(|| orm_visit(&orm)));
+    g.finish();
+
+    let mut g = criterion.benchmark_group("async/stream_1m");
+    g.sample_size(10);
+    g.bench_function("baseline", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { async_raw.call(|c| raw_visit(c)).await.unwrap() });
+    });
+    g.bench_function("sqliter", |b| {
+        b.to_async(&runtime).iter(|| async_orm_visit(&async_orm));
+    });
+    g.finish();
+
+    criterion.final_summary();
+    print_table(
+        &output,
+        &["sync/stream_1m", "async/stream_1m"],
+        ("baseline", "sqliter"),
+    );
+    let kib = |n: usize| n as f64 / 1024.0;
+    println!(
+        "\npeak heap while visiting {ROWS} rows: baseline loop {:.0} KiB, sqliter iter {:.0} KiB, sqliter stream {:.0} KiB",
+        kib(raw_peak),
+        kib(orm_peak),
+        kib(async_peak)
+    );
+}
