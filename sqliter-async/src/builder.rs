@@ -109,8 +109,8 @@ impl<M: DbModel, R: Record<Model = M>> AsyncQueryBuilder<M, R> {
     /// # #[derive(DbModel, Debug, Clone, Default)] struct Reading { pk: i64, value: f64 }
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> sqliter_async::Result<()> {
     /// # let db = AsyncSqliterDB::create(DbOptions::memory()).await?; db.create_table::<Reading>().await?;
-    /// # let mut rows: Vec<Reading> = (0..2500).map(|i| Reading { value: f64::from(i), ..Default::default() }).collect();
-    /// # db.bulk_insert(&mut rows).await?;
+    /// # let rows: Vec<Reading> = (0..2500).map(|i| Reading { value: f64::from(i), ..Default::default() }).collect();
+    /// # db.bulk_insert(rows).await?;
     /// let mut readings = db.select::<Reading>().order("value", true).stream();
     /// let mut seen = 0;
     /// while let Some(reading) = readings.next().await {
