@@ -202,18 +202,12 @@ fn struct_tokens(plan: &ModelPlan, door: Door, uses: &mut Uses) -> TokenStream {
         parts.push(quote!(unique_indexes(#(#list),*)));
     }
     let attr = (!parts.is_empty()).then(|| quote!(#[sqliter(#(#parts),*)]));
-    let allow = plan
-        .fields
-        .iter()
-        .any(|f| names::needs_non_snake_case_allowance(&f.name))
-        .then(|| quote!(#[allow(non_snake_case)]));
     let fields = plan.fields.iter().map(|f| field_tokens(f, door, uses));
     quote! {
         #[doc = #doc]
         #comment
         #[derive(DbModel, Debug, Clone, Default)]
         #attr
-        #allow
         pub struct #name {
             #(#fields),*
         }
@@ -300,9 +294,17 @@ pub fn render(header: &Header, plans: &[ModelPlan]) -> Result<String, String> {
         Door::Sync => quote!(sqliter_core),
         Door::Async => quote!(sqliter_async),
     };
+    // Column names are kept as field names; the derive names methods after
+    // fields, so the allowance must cover the whole module.
+    let allow = plans
+        .iter()
+        .flat_map(|p| &p.fields)
+        .any(|f| names::needs_non_snake_case_allowance(&f.name))
+        .then(|| quote!(#![allow(non_snake_case)]));
     let import = (!plans.is_empty()).then(|| quote!(use #krate::{#(#imports),*};));
     let tokens = quote! {
         #(#docs)*
+        #allow
         #import
         #(#structs)*
     };
