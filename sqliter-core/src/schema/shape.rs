@@ -120,7 +120,8 @@ pub struct FileIndex {
 
 /// The indexes of `table` in the file; empty when there is no such table.
 pub fn file_indexes(conn: &Connection, table: &str) -> Result<Vec<FileIndex>> {
-    const LIST: &str = "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?) ORDER BY seq DESC";
+    const LIST: &str =
+        "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?) ORDER BY seq DESC";
     const INFO: &str = "SELECT name FROM pragma_index_info(?) ORDER BY seqno";
     let mut list = conn.prepare_cached(LIST).map_err(|e| sql_error(LIST, e))?;
     let mut indexes: Vec<FileIndex> = list
