@@ -44,7 +44,7 @@ fn sync_door(dir: &str) -> sqliter_core::Result<()> {
     println!("sync authors={} books={} tags={} articles={}", authors.len(), books.len(), tags.len(), articles.len());
     println!("sync with_author={with_author} links={links} age={age} pickles={pickles}");
 
-    use foreign_sync::{Region, Shop};
+    use foreign_sync::{People, Region, Shop, StringModel};
     let db = SqliterDB::new(DbOptions::file(format!("{dir}/foreign.db")))?;
     let regions = db.select::<Region>().fetch_all()?;
     let shops = db.select::<Shop>().fetch_all()?;
@@ -56,6 +56,19 @@ fn sync_door(dir: &str) -> sqliter_core::Result<()> {
     }
     let typed = regions.iter().filter(|r| r.r#type.is_some()).count();
     println!("foreign regions={} shops={} backed={backed} typed={typed}", regions.len(), shops.len());
+    let people = db.select::<People>().fetch_all()?;
+    let (mut knows, mut bossed, mut region_links) = (0, 0, 0);
+    for person in &people {
+        knows += person.people_people.fetch_all()?.len();
+        if person.boss.fetch()?.is_some() {
+            bossed += 1;
+        }
+    }
+    for region in &regions {
+        region_links += region.region_shop_links.fetch_all()?.len();
+    }
+    let strings = db.select::<StringModel>().count()?;
+    println!("foreign people={} knows={knows} bossed={bossed} region_links={region_links} strings={strings}", people.len());
     Ok(())
 }
 
@@ -188,6 +201,21 @@ fn generated_models_compile_and_read_every_row_on_both_doors() {
             "{expected} in:\n{sync_source}"
         );
     }
+    let foreign_source = fs::read_to_string(src.join("foreign_sync.rs")).unwrap();
+    for expected in [
+        "pub people_people: ManyToMany<Self>",
+        "pub boss: ForeignKey<People>",
+        "through = \"region_shop_links\"",
+        "pub struct StringModel",
+        "// references notes(pk), which is not generated",
+        "pub r#type: Option<String>",
+        "// column `first name` left out",
+    ] {
+        assert!(
+            foreign_source.contains(expected),
+            "{expected} in:\n{foreign_source}"
+        );
+    }
     let async_source = fs::read_to_string(src.join("python_async.rs")).unwrap();
     assert!(async_source.contains("pub author: AsyncForeignKey<Author>"));
     assert!(async_source.contains("pub tags: AsyncManyToMany<Tag>"));
@@ -223,6 +251,7 @@ fn generated_models_compile_and_read_every_row_on_both_doors() {
         "sync authors=2 books=3 tags=3 articles=2\n\
          sync with_author=3 links=3 age=5 pickles=2\n\
          foreign regions=2 shops=2 backed=2 typed=1\n\
+         foreign people=3 knows=3 bossed=2 region_links=3 strings=1\n\
          async authors=2 books=3 tags=3 articles=2\n\
          async with_author=3 links=3\n"
     );

@@ -94,7 +94,9 @@ pub fn python_made(path: &Path) {
 }
 
 /// A file no SQLiter wrote: composite keys, `WITHOUT ROWID`, a view, a
-/// table without timestamps, an `id` key, keywords and odd types.
+/// table without timestamps, an `id` key, keywords and odd types,
+/// a self-reference, junctions (a self-referencing one, one under its own
+/// name), a table whose Rust name is taken.
 pub fn foreign_made(path: &Path) {
     let conn = Connection::open(path).unwrap();
     conn.execute_batch(
@@ -114,6 +116,18 @@ pub fn foreign_made(path: &Path) {
          CREATE TABLE notes (pk INTEGER PRIMARY KEY, body TEXT);
          CREATE TABLE users (id INTEGER PRIMARY KEY, created_at INTEGER, updated_at INTEGER, email TEXT);
          CREATE VIEW big_shops AS SELECT * FROM shops WHERE score > 10;
+         CREATE TABLE people (pk INTEGER PRIMARY KEY, created_at INTEGER, updated_at INTEGER,
+                              name TEXT NOT NULL, boss_id INTEGER REFERENCES people(pk));
+         CREATE TABLE people_people (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                                     people_pk_left INTEGER NOT NULL REFERENCES people(pk) ON DELETE CASCADE,
+                                     people_pk_right INTEGER NOT NULL REFERENCES people(pk) ON DELETE CASCADE,
+                                     UNIQUE (people_pk_left, people_pk_right));
+         CREATE TABLE region_shop_links (id INTEGER PRIMARY KEY,
+                                         regions_pk INTEGER NOT NULL REFERENCES regions(pk),
+                                         shops_pk INTEGER NOT NULL REFERENCES shops(pk),
+                                         UNIQUE (regions_pk, shops_pk));
+         CREATE TABLE strings (pk INTEGER PRIMARY KEY, created_at INTEGER, updated_at INTEGER,
+                               value TEXT, note_id INTEGER REFERENCES notes(pk));
          INSERT INTO regions VALUES (1, 1, 1, 'North', 'land', 'N', 12.5, '2024-01-01', 'x');
          INSERT INTO regions VALUES (2, 2, 2, 'South', NULL, 'S', 3, NULL, NULL);
          INSERT INTO shops VALUES (1, 1, 1, 1, 2, 'a', 1.5, X'00ff', 5);
@@ -121,7 +135,11 @@ pub fn foreign_made(path: &Path) {
          INSERT INTO order_lines VALUES (1, 1, 3);
          INSERT INTO settings VALUES ('k', 'v');
          INSERT INTO notes VALUES (1, 'n');
-         INSERT INTO users VALUES (1, 1, 1, 'a@b');",
+         INSERT INTO users VALUES (1, 1, 1, 'a@b');
+         INSERT INTO people VALUES (1, 1, 1, 'Ann', NULL), (2, 2, 2, 'Bob', 1), (3, 3, 3, 'Cy', 1);
+         INSERT INTO people_people (people_pk_left, people_pk_right) VALUES (1, 2), (1, 3), (2, 3);
+         INSERT INTO region_shop_links (regions_pk, shops_pk) VALUES (1, 1), (2, 1), (2, 2);
+         INSERT INTO strings VALUES (1, 1, 1, 'x', 1);",
     )
     .unwrap();
 }
