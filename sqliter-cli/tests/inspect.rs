@@ -137,3 +137,16 @@ fn the_table_format_names_each_table_and_its_kind() {
         "{text}"
     );
 }
+
+#[test]
+fn an_empty_file_is_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("empty.db");
+    std::fs::write(&file, b"").unwrap();
+    let output = sqliter(&["inspect", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "no tables\n");
+    let json = inspect_json(&file);
+    assert_eq!(json["tables"], serde_json::json!([]));
+    assert_eq!(std::fs::read(&file).unwrap(), b"");
+}

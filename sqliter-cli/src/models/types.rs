@@ -223,3 +223,87 @@ pub fn infer(
         note,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{infer, Inference, Scalar};
+    use crate::models::sample::ColumnSample;
+    use crate::schema::Column;
+
+    fn column(declared: &str, nullable: bool) -> Column {
+        Column {
+            name: "c".to_owned(),
+            declared_type: declared.to_owned(),
+            nullable,
+            default: None,
+            unique: false,
+            primary_key: false,
+        }
+    }
+
+    fn field(inference: Inference) -> (Scalar, bool, Option<String>) {
+        match inference {
+            Inference::Field { ty, note } => (ty.scalar, ty.optional, note),
+            Inference::LeftOut(reason) => panic!("left out: {reason}"),
+        }
+    }
+
+    #[test]
+    fn python_optional_numbers_in_text_read_as_optional_text_with_a_note() {
+        let sample = ColumnSample {
+            texts: 2,
+            integer_texts: 1,
+            real_texts: 1,
+            ..ColumnSample::default()
+        };
+        let (scalar, optional, note) = field(infer(&column("TEXT", true), &sample, true, false));
+        assert_eq!((scalar, optional), (Scalar::Text, true));
+        assert!(note.unwrap().contains("Optional[float]"));
+    }
+
+    #[test]
+    fn pickles_read_as_bytes_and_plain_text_stays_text() {
+        let pickles = ColumnSample {
+            blobs: 3,
+            pickles: 3,
+            pickle_protocol: 4,
+            ..ColumnSample::default()
+        };
+        let (scalar, _, note) = field(infer(&column("TEXT", true), &pickles, true, false));
+        assert_eq!(scalar, Scalar::Bytes);
+        assert!(note.unwrap().contains("protocol 4"));
+        let text = ColumnSample {
+            texts: 3,
+            integer_texts: 1,
+            ..ColumnSample::default()
+        };
+        let (scalar, optional, note) = field(infer(&column("TEXT", true), &text, true, false));
+        assert_eq!((scalar, optional, note), (Scalar::Text, false, None));
+    }
+
+    #[test]
+    fn nullability_follows_the_file_outside_sqliter_tables() {
+        let empty = ColumnSample::default();
+        let (_, optional, _) = field(infer(&column("INTEGER", true), &empty, false, false));
+        assert!(optional);
+        let (_, optional, _) = field(infer(&column("INTEGER", false), &empty, false, false));
+        assert!(!optional);
+    }
+
+    #[test]
+    fn a_column_no_field_type_reads_is_left_out() {
+        let mixed = ColumnSample {
+            integers: 1,
+            texts: 1,
+            ..ColumnSample::default()
+        };
+        assert!(matches!(
+            infer(&column("INTEGER", true), &mixed, false, true),
+            Inference::LeftOut(_)
+        ));
+        assert!(matches!(
+            infer(&column("DATETIME", true), &mixed, false, true),
+            Inference::LeftOut(_)
+        ));
+    }
+}
