@@ -142,7 +142,8 @@ fn field_tokens(field: &FieldPlan, door: Door, uses: &mut Uses) -> TokenStream {
             let target = if target == "Self" {
                 quote!(Self)
             } else {
-                ident(target).into_token_stream_()
+                let target = ident(target);
+                quote!(#target)
             };
             let ty = match door {
                 Door::Sync => quote!(ManyToMany<#target>),
@@ -156,17 +157,6 @@ fn field_tokens(field: &FieldPlan, door: Door, uses: &mut Uses) -> TokenStream {
         #comment
         #attr
         pub #name: #ty
-    }
-}
-
-/// `into_token_stream` without importing the trait name twice.
-trait IntoTokens {
-    fn into_token_stream_(self) -> TokenStream;
-}
-
-impl IntoTokens for Ident {
-    fn into_token_stream_(self) -> TokenStream {
-        quote!(#self)
     }
 }
 

@@ -204,6 +204,11 @@ fn plan_fields(
     for (index, column) in table.columns.iter().enumerate() {
         let name = column.name.as_str();
         if ["pk", "created_at", "updated_at"].contains(&name) {
+            if name != "pk" && table.has_nulls(name) {
+                notes.push(format!(
+                    "`{name}` holds NULL in some rows: reading those fails (the field is an i64, as every model's)"
+                ));
+            }
             fields.push(FieldPlan {
                 name: name.to_owned(),
                 kind: FieldKind::Reserved,
