@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Inspect an SQLite file, check it, and generate SQLiter for Rust models
 /// for it. Files are only ever opened read-only.
 #[derive(Debug, Parser)]
-#[command(name = "sqliter", version, about, long_about = None)]
+#[command(name = "sqliter", version)]
 pub struct Cli {
     /// How long to wait for another connection's lock before giving up, in
     /// milliseconds.
