@@ -94,8 +94,9 @@ pub use schema::evolve::{
     MIGRATIONS_TABLE,
 };
 pub use schema::{
-    create_table_sql, file_columns, index_sqls, Affinity, CheckedShapes, ColumnMismatch,
-    CreateTableOptions, FileColumn,
+    create_table_sql, file_columns, file_foreign_keys, file_indexes, file_tables, index_sqls,
+    Affinity, CheckedShapes, ColumnMismatch, CreateTableOptions, FileColumn, FileForeignKey,
+    FileIndex, FileTable, FileTableKind,
 };
 pub use session::{transaction_begin_sql, transaction_end_sql, Session};
 pub use sqliter_derive::DbModel;

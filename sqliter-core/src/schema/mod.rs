@@ -6,7 +6,10 @@ mod shape;
 
 pub use ddl::{create_table_sql, index_sqls};
 pub(crate) use shape::ensure as ensure_shape;
-pub use shape::{file_columns, Affinity, CheckedShapes, ColumnMismatch, FileColumn};
+pub use shape::{
+    file_columns, file_foreign_keys, file_indexes, file_tables, Affinity, CheckedShapes,
+    ColumnMismatch, FileColumn, FileForeignKey, FileIndex, FileTable, FileTableKind,
+};
 
 use crate::error::{sql_error, Error, Result};
 use crate::model::TableMeta;

@@ -61,6 +61,144 @@ pub fn file_columns(conn: &Connection, table: &str) -> Result<Vec<FileColumn>> {
         .collect())
 }
 
+/// One foreign key column as `PRAGMA foreign_key_list` reports it; the
+/// columns of a composite key share its `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FileForeignKey {
+    /// The key's number in its table: several rows with one `id` are one
+    /// composite key.
+    pub id: i64,
+    /// The referencing column.
+    pub from: String,
+    /// The referenced table.
+    pub table: String,
+    /// The referenced column (`None`: the referenced table's primary key).
+    pub to: Option<String>,
+    /// `ON UPDATE` action (`NO ACTION` when not declared).
+    pub on_update: String,
+    /// `ON DELETE` action (`NO ACTION` when not declared).
+    pub on_delete: String,
+}
+
+/// The foreign keys of `table` in the file, one row per column, in key
+/// order; empty when there is no such table.
+pub fn file_foreign_keys(conn: &Connection, table: &str) -> Result<Vec<FileForeignKey>> {
+    const SQL: &str = "SELECT id, \"from\", \"table\", \"to\", on_update, on_delete \
+                       FROM pragma_foreign_key_list(?) ORDER BY id, seq";
+    let mut stmt = conn.prepare_cached(SQL).map_err(|e| sql_error(SQL, e))?;
+    stmt.query_map([table], |row| {
+        Ok(FileForeignKey {
+            id: row.get(0)?,
+            from: row.get(1)?,
+            table: row.get(2)?,
+            to: row.get(3)?,
+            on_update: row.get(4)?,
+            on_delete: row.get(5)?,
+        })
+    })
+    .and_then(Iterator::collect)
+    .map_err(|e| sql_error(SQL, e))
+}
+
+/// One index as `PRAGMA index_list` and `PRAGMA index_info` report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FileIndex {
+    /// The index's name (`sqlite_autoindex_..` for inline constraints).
+    pub name: String,
+    /// `UNIQUE`.
+    pub unique: bool,
+    /// How it was made: `"c"` by `CREATE INDEX`, `"u"` by a `UNIQUE`
+    /// constraint, `"pk"` by a `PRIMARY KEY` constraint.
+    pub origin: String,
+    /// It has a `WHERE` clause.
+    pub partial: bool,
+    /// The indexed columns in order; `None` for an expression.
+    pub columns: Vec<Option<String>>,
+}
+
+/// The indexes of `table` in the file; empty when there is no such table.
+pub fn file_indexes(conn: &Connection, table: &str) -> Result<Vec<FileIndex>> {
+    const LIST: &str =
+        "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?) ORDER BY seq DESC";
+    const INFO: &str = "SELECT name FROM pragma_index_info(?) ORDER BY seqno";
+    let mut list = conn.prepare_cached(LIST).map_err(|e| sql_error(LIST, e))?;
+    let mut indexes: Vec<FileIndex> = list
+        .query_map([table], |row| {
+            Ok(FileIndex {
+                name: row.get(0)?,
+                unique: row.get(1)?,
+                origin: row.get(2)?,
+                partial: row.get(3)?,
+                columns: Vec::new(),
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| sql_error(LIST, e))?;
+    let mut info = conn.prepare_cached(INFO).map_err(|e| sql_error(INFO, e))?;
+    for index in &mut indexes {
+        index.columns = info
+            .query_map([&index.name], |row| row.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|e| sql_error(INFO, e))?;
+    }
+    Ok(indexes)
+}
+
+/// What kind of schema object a [`FileTable`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileTableKind {
+    /// An ordinary table.
+    Table,
+    /// A view.
+    View,
+    /// A virtual table (FTS, R*Tree, ...).
+    Virtual,
+}
+
+/// One table or view of the file's main schema, as `PRAGMA table_list`
+/// reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FileTable {
+    /// Its name.
+    pub name: String,
+    /// Table, view or virtual table.
+    pub kind: FileTableKind,
+    /// Declared `WITHOUT ROWID`.
+    pub without_rowid: bool,
+    /// Declared `STRICT`.
+    pub strict: bool,
+}
+
+/// The user tables and views of the file in creation order: SQLite's own
+/// (`sqlite_sequence`, `sqlite_stat1`, ...) and virtual tables' shadow
+/// tables left out.
+pub fn file_tables(conn: &Connection) -> Result<Vec<FileTable>> {
+    const SQL: &str = "SELECT l.name, l.type, l.wr, l.strict \
+                       FROM pragma_table_list AS l JOIN sqlite_schema AS s ON s.name = l.name \
+                       WHERE l.schema = 'main' AND l.type IN ('table', 'view', 'virtual') \
+                       AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY s.rowid";
+    let mut stmt = conn.prepare_cached(SQL).map_err(|e| sql_error(SQL, e))?;
+    stmt.query_map([], |row| {
+        let kind = match row.get_ref(1)?.as_str()? {
+            "view" => FileTableKind::View,
+            "virtual" => FileTableKind::Virtual,
+            _ => FileTableKind::Table,
+        };
+        Ok(FileTable {
+            name: row.get(0)?,
+            kind,
+            without_rowid: row.get(2)?,
+            strict: row.get(3)?,
+        })
+    })
+    .and_then(Iterator::collect)
+    .map_err(|e| sql_error(SQL, e))
+}
+
 /// The type affinity SQLite gives a declared type (the rules of its
 /// "Determination Of Column Affinity").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use crate::error::{sql_error, Result};
 use crate::model::{ColumnKind, ColumnMeta, FkAction, TableMeta};
 use crate::schema::ddl::model_indexes;
-use crate::schema::shape::{file_columns, FileColumn};
+use crate::schema::shape::{file_columns, file_foreign_keys, FileColumn, FileForeignKey};
 use crate::value::SqlType;
 
 /// One difference between a table in the file and its model.
@@ -165,51 +165,15 @@ impl fmt::Display for SchemaDiff {
     }
 }
 
-/// One foreign key as `PRAGMA foreign_key_list` reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FileForeignKey {
-    pub from: String,
-    pub table: String,
-    pub to: Option<String>,
-    pub on_update: String,
-    pub on_delete: String,
-}
-
-pub(crate) fn file_foreign_keys(conn: &Connection, table: &str) -> Result<Vec<FileForeignKey>> {
-    const SQL: &str = "SELECT \"from\", \"table\", \"to\", on_update, on_delete \
-                       FROM pragma_foreign_key_list(?)";
-    let mut stmt = conn.prepare_cached(SQL).map_err(|e| sql_error(SQL, e))?;
-    stmt.query_map([table], |row| {
-        Ok(FileForeignKey {
-            from: row.get(0)?,
-            table: row.get(1)?,
-            to: row.get(2)?,
-            on_update: row.get(3)?,
-            on_delete: row.get(4)?,
-        })
-    })
-    .and_then(Iterator::collect)
-    .map_err(|e| sql_error(SQL, e))
-}
-
 /// The names of `table`'s indexes, and the columns of its single-column
 /// `UNIQUE` constraints.
 fn file_indexes(conn: &Connection, table: &str) -> Result<(Vec<String>, Vec<String>)> {
-    const SQL: &str = "SELECT l.name, l.origin, (SELECT count(*) FROM pragma_index_info(l.name)), \
-                       (SELECT name FROM pragma_index_info(l.name) LIMIT 1) \
-                       FROM pragma_index_list(?) AS l";
-    let mut stmt = conn.prepare_cached(SQL).map_err(|e| sql_error(SQL, e))?;
-    let rows: Vec<(String, String, i64, Option<String>)> = stmt
-        .query_map([table], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })
-        .and_then(Iterator::collect)
-        .map_err(|e| sql_error(SQL, e))?;
-    let names = rows.iter().map(|r| r.0.clone()).collect();
-    let unique = rows
+    let indexes = crate::schema::shape::file_indexes(conn, table)?;
+    let names = indexes.iter().map(|i| i.name.clone()).collect();
+    let unique = indexes
         .into_iter()
-        .filter(|(_, origin, width, _)| origin == "u" && *width == 1)
-        .filter_map(|(_, _, _, column)| column)
+        .filter(|i| i.origin == "u" && i.columns.len() == 1)
+        .filter_map(|i| i.columns.into_iter().next().flatten())
         .collect();
     Ok((names, unique))
 }
