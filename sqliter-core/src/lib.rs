@@ -40,8 +40,8 @@
 //! `pk: i64` and may declare `created_at: i64` / `updated_at: i64` to read
 //! the timestamps. Attributes:
 //!
-//! - on the struct: `#[sqliter(table_name = "...", indexes(a, (b, c)),
-//!   unique_indexes(d))]`;
+//! - on the struct: `#[sqliter(table_name = "...", plural = "english",
+//!   indexes(a, (b, c)), unique_indexes(d))]`;
 //! - on a field: `unique`, `json` (store any serde type as JSON),
 //!   `foreign_key = Model` with `on_delete`, `on_update`, `null`,
 //!   `db_column`, `related_name`.
@@ -49,6 +49,20 @@
 //! The default table name is the struct name in snake_case, a trailing
 //! `Model` removed, with `s` appended unless it already ends in `s`
 //! (`BookReview` → `book_reviews`, `HTTPRequest` → `http_requests`).
+//! `plural = "english"` gives upstream's names with `inflect` instead, for
+//! the table and for the default reverse names the model declares:
+//!
+//! ```
+//! use sqliter_core::DbModel;
+//!
+//! #[derive(DbModel, Debug, Default)]
+//! #[sqliter(plural = "english")]
+//! struct Person {
+//!     pk: i64,
+//!     name: String,
+//! }
+//! assert_eq!(Person::META.table_name, "people");
+//! ```
 
 #![warn(missing_docs)]
 

@@ -186,6 +186,11 @@ impl<'a> Model<'a> {
         })
     }
 
+    /// The plural rule of the model's default names.
+    pub fn plural(&self) -> crate::naming::Plural {
+        self.attrs.plural.get().copied().unwrap_or_default()
+    }
+
     pub fn field(&self, name: &str) -> Option<&Field<'a>> {
         self.fields.iter().find(|f| f.name == name)
     }

@@ -7,6 +7,7 @@ use syn::parse::ParseStream;
 use syn::{parenthesized, Ident, LitStr, Token};
 
 use crate::ctxt::Ctxt;
+use crate::naming::Plural;
 
 /// One attribute value, remembering the token it came from. A second
 /// occurrence is reported at that second token.
@@ -51,6 +52,7 @@ pub struct ContainerAttrs {
     pub renamed_from: Attr<LitStr>,
     pub indexes: Attr<Vec<IndexSpec>>,
     pub unique_indexes: Attr<Vec<IndexSpec>>,
+    pub plural: Attr<Plural>,
 }
 
 /// `indexes(a, (b, c))`: a bare name is a one-field index, a parenthesised
@@ -111,6 +113,7 @@ pub fn parse_container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
         renamed_from: Attr::none("renamed_from"),
         indexes: Attr::none("indexes"),
         unique_indexes: Attr::none("unique_indexes"),
+        plural: Attr::none("plural"),
     };
     for attr in attrs.iter().filter(|a| a.path().is_ident("sqliter")) {
         let result = attr.parse_nested_meta(|meta| {
@@ -126,11 +129,23 @@ pub fn parse_container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
             } else if meta.path.is_ident("unique_indexes") {
                 let list = parse_index_list(&meta)?;
                 out.unique_indexes.set(cx, &meta.path, list);
+            } else if meta.path.is_ident("plural") {
+                let lit: LitStr = meta.value()?.parse()?;
+                match Plural::parse(&lit.value()) {
+                    Some(rule) => out.plural.set(cx, &meta.path, rule),
+                    None => cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "unknown plural rule {:?}; expected `plural = \"english\"` (upstream's names with inflect: `Person` -> `people`) or `plural = \"simple\"` (append `s`, the default)",
+                            lit.value()
+                        ),
+                    ),
+                }
             } else {
                 cx.error_spanned_by(
                     &meta.path,
                     format!(
-                        "unknown sqliter attribute `{}`; expected `table_name = \"...\"`, `renamed_from = \"...\"`, `indexes(...)` or `unique_indexes(...)`",
+                        "unknown sqliter attribute `{}`; expected `table_name = \"...\"`, `renamed_from = \"...\"`, `plural = \"english\"`, `indexes(...)` or `unique_indexes(...)`",
                         path_name(&meta)
                     ),
                 );
