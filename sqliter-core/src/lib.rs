@@ -113,7 +113,8 @@ pub use schema::{
 pub use session::{transaction_begin_sql, transaction_end_sql, Session};
 pub use sqliter_derive::DbModel;
 pub use value::{
-    Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType, Value,
+    Codec, DecodeContext, FieldCodec, Json, NullableJson, NullablePickle, Pickle, Plain, SqlField,
+    SqlType, Value,
 };
 
 /// The traits that give query builders and typed columns their methods.
@@ -160,7 +161,8 @@ pub mod __private {
     pub use crate::schema::evolve::RegisteredModel;
     pub use crate::value::Value;
     pub use crate::value::{
-        Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,
+        Codec, DecodeContext, FieldCodec, Json, NullableJson, NullablePickle, Pickle, Plain,
+        SqlField, SqlType,
     };
     pub use crate::Result;
     pub use inventory;

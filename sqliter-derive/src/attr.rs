@@ -184,6 +184,7 @@ impl ReferentialAction {
 pub struct FieldAttrs {
     pub unique: Attr<()>,
     pub json: Attr<()>,
+    pub pickle: Attr<()>,
     pub foreign_key: Attr<syn::Path>,
     pub on_delete: Attr<ReferentialAction>,
     pub on_update: Attr<ReferentialAction>,
@@ -219,6 +220,7 @@ pub fn parse_field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
     let mut out = FieldAttrs {
         unique: Attr::none("unique"),
         json: Attr::none("json"),
+        pickle: Attr::none("pickle"),
         foreign_key: Attr::none("foreign_key"),
         on_delete: Attr::none("on_delete"),
         on_update: Attr::none("on_update"),
@@ -237,6 +239,8 @@ pub fn parse_field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 out.unique.set(cx, path, ());
             } else if path.is_ident("json") {
                 out.json.set(cx, path, ());
+            } else if path.is_ident("pickle") {
+                out.pickle.set(cx, path, ());
             } else if path.is_ident("null") {
                 out.null.set(cx, path, ());
             } else if path.is_ident("symmetrical") {
@@ -267,7 +271,7 @@ pub fn parse_field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 cx.error_spanned_by(
                     path,
                     format!(
-                        "unknown sqliter field attribute `{}`; expected one of `unique`, `json`, `foreign_key = Model`, `on_delete = \"...\"`, `on_update = \"...\"`, `null`, `db_column = \"...\"`, `related_name = \"...\"`, `through = \"...\"`, `symmetrical`, `default = value`, `renamed_from = \"...\"`",
+                        "unknown sqliter field attribute `{}`; expected one of `unique`, `json`, `pickle`, `foreign_key = Model`, `on_delete = \"...\"`, `on_update = \"...\"`, `null`, `db_column = \"...\"`, `related_name = \"...\"`, `through = \"...\"`, `symmetrical`, `default = value`, `renamed_from = \"...\"`",
                         path_name(&meta)
                     ),
                 );

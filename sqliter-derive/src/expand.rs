@@ -82,6 +82,8 @@ fn codec_path(codec: Codec, span: Span) -> TokenStream {
         Codec::Plain => quote_spanned!(span=> __sq::Plain),
         Codec::Json => quote_spanned!(span=> __sq::Json),
         Codec::NullableJson => quote_spanned!(span=> __sq::NullableJson),
+        Codec::Pickle { set } => quote_spanned!(span=> __sq::Pickle<#set>),
+        Codec::NullablePickle { set } => quote_spanned!(span=> __sq::NullablePickle<#set>),
     }
 }
 

@@ -127,6 +127,7 @@ fn check_reserved(cx: &Ctxt, model: &Model<'_>) {
         for tokens in [
             attrs.unique.tokens(),
             attrs.json.tokens(),
+            attrs.pickle.tokens(),
             attrs.foreign_key.tokens(),
             attrs.db_column.tokens(),
         ]
@@ -280,6 +281,19 @@ fn check_fields(cx: &Ctxt, model: &Model<'_>) {
                 attrs.json.tokens(),
                 "a foreign key cannot be stored as JSON",
             );
+        }
+        if let Some(tokens) = attrs.pickle.tokens() {
+            if is_fk || is_m2m {
+                cx.error_spanned_by(
+                    tokens,
+                    "a relation cannot be stored as a pickle; `pickle` applies to serde values (lists, maps, sets, tuples)",
+                );
+            } else if attrs.json.get().is_some() {
+                cx.error_spanned_by(
+                    tokens,
+                    "a field is stored as JSON or as a pickle, not both; remove `json` or `pickle`",
+                );
+            }
         }
     }
 }

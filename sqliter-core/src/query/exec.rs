@@ -249,11 +249,15 @@ fn statement<'s>(
     op: Operation,
 ) -> Result<rusqlite::CachedStatement<'s>> {
     let table = spec.table.table_name;
-    crate::schema::ensure_shape(session, spec.table)?;
+    let mut numbers = vec![crate::schema::ensure_shape(session, spec.table)?];
     for join in &spec.joins {
-        crate::schema::ensure_shape(session, join.table)?;
+        numbers.push(crate::schema::ensure_shape(session, join.table)?);
     }
-    let built = build(spec, mode, updates);
+    // Only a file with numbers in TEXT columns changes the text.
+    if numbers.iter().all(Option::is_none) {
+        numbers.clear();
+    }
+    let built = build(spec, mode, updates, &numbers);
     let mut stmt = session
         .conn
         .prepare_cached(&built.sql)
