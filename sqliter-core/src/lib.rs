@@ -42,7 +42,8 @@
 //!
 //! - on the struct: `#[sqliter(table_name = "...", plural = "english",
 //!   indexes(a, (b, c)), unique_indexes(d))]`;
-//! - on a field: `unique`, `json` (store any serde type as JSON),
+//! - on a field: `unique`, `json` (store any serde type as JSON), `pickle`
+//!   (as a Python pickle BLOB, Python SQLiter's encoding; see [`Pickle`]),
 //!   `foreign_key = Model` with `on_delete`, `on_update`, `null`,
 //!   `db_column`, `related_name`.
 //!

@@ -282,19 +282,25 @@ fn check_fields(cx: &Ctxt, model: &Model<'_>) {
                 "a foreign key cannot be stored as JSON",
             );
         }
-        if let Some(tokens) = attrs.pickle.tokens() {
-            if is_fk || is_m2m {
-                cx.error_spanned_by(
-                    tokens,
-                    "a relation cannot be stored as a pickle; `pickle` applies to serde values (lists, maps, sets, tuples)",
-                );
-            } else if attrs.json.get().is_some() {
-                cx.error_spanned_by(
-                    tokens,
-                    "a field is stored as JSON or as a pickle, not both; remove `json` or `pickle`",
-                );
-            }
-        }
+        check_pickle(cx, attrs, is_fk || is_m2m);
+    }
+}
+
+/// `pickle`: on a serde value, and not together with `json`.
+fn check_pickle(cx: &Ctxt, attrs: &crate::attr::FieldAttrs, relation: bool) {
+    let Some(tokens) = attrs.pickle.tokens() else {
+        return;
+    };
+    if relation {
+        cx.error_spanned_by(
+            tokens,
+            "a relation cannot be stored as a pickle; `pickle` applies to serde values (lists, maps, sets, tuples)",
+        );
+    } else if attrs.json.get().is_some() {
+        cx.error_spanned_by(
+            tokens,
+            "a field is stored as JSON or as a pickle, not both; remove `json` or `pickle`",
+        );
     }
 }
 

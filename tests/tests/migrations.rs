@@ -936,18 +936,34 @@ async fn a_new_index_is_created_in_place_by_migrate_and_by_create_table<D: Door>
     assert_eq!(
         diff.changes,
         [
-            Change::AddIndex { name: "idx_books_title_year".into() },
-            Change::AddIndex { name: "idx_books_title_unique".into() },
+            Change::AddIndex {
+                name: "idx_books_title_year".into()
+            },
+            Change::AddIndex {
+                name: "idx_books_title_unique".into()
+            },
         ]
     );
-    let plan = db.migrate::<Indexed>(MigrateOptions::default()).await.unwrap();
+    let plan = db
+        .migrate::<Indexed>(MigrateOptions::default())
+        .await
+        .unwrap();
     assert!(!plan.rebuild, "an index is added in place");
-    assert_eq!(db.query_text(names).await, "idx_books_title_unique idx_books_title_year");
+    assert_eq!(
+        db.query_text(names).await,
+        "idx_books_title_unique idx_books_title_year"
+    );
     assert!(db.schema_diff::<Indexed>().await.unwrap().is_empty());
-    assert_eq!(db.select::<Indexed>().count().await.unwrap(), before.len() as u64);
+    assert_eq!(
+        db.select::<Indexed>().count().await.unwrap(),
+        before.len() as u64
+    );
     // `create_table` over the existing table adds missing indexes too.
     let (db, _): (D, _) = v1_file().await;
     db.create_table::<Indexed>().await.unwrap();
-    assert_eq!(db.query_text(names).await, "idx_books_title_unique idx_books_title_year");
+    assert_eq!(
+        db.query_text(names).await,
+        "idx_books_title_unique idx_books_title_year"
+    );
     sound(&db).await;
 }

@@ -12,6 +12,11 @@ use crate::error::{DecodeError, ValueError};
 /// default `chrono` feature) `NaiveDate` and `DateTime<Utc | Local |
 /// FixedOffset>`. Other serde types are stored as JSON with
 /// `#[sqliter(json)]`.
+///
+/// Numbers, bools, dates and datetimes also read from the text Python
+/// SQLiter stores in its `TEXT`-declared `Optional` columns (`'5'`,
+/// `'2.5'`, `'1'`, `'1709164800'`), strictly: text that is not the whole
+/// number the field needs is a decode error.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in an SQLite column",
     label = "unsupported field type",

@@ -148,27 +148,11 @@ fn argument(op: u8) -> Result<Argument, &'static str> {
     use Argument::{Fixed, Lines, Sized};
     Ok(match op {
         // MARK STOP POP POP_MARK DUP NONE APPEND DICT EMPTY_DICT APPENDS
-        // LIST EMPTY_LIST SETITEM TUPLE EMPTY_TUPLE SETITEMS TUPLE1..3
-        // NEWTRUE NEWFALSE EMPTY_SET ADDITEMS FROZENSET MEMOIZE
-        b'('
-        | b'.'
-        | b'0'
-        | b'1'
-        | b'2'
-        | b'N'
-        | b'a'
-        | b'd'
-        | b'}'
-        | b'e'
-        | b'l'
-        | b']'
-        | b's'
-        | b't'
-        | b')'
-        | b'u'
-        | 0x85..=0x89
-        | 0x8f..=0x91
-        | 0x94 => Fixed(0),
+        // LIST EMPTY_LIST SETITEM TUPLE EMPTY_TUPLE SETITEMS, and REDUCE
+        // (only plain globals reach it, see `check_plain_data`); TUPLE1..3
+        // NEWTRUE NEWFALSE EMPTY_SET ADDITEMS FROZENSET MEMOIZE.
+        _ if b"(.012Nad}el]st)uR".contains(&op) => Fixed(0),
+        0x85..=0x89 | 0x8f..=0x91 | 0x94 => Fixed(0),
         // BININT1 BINGET BINPUT PROTO
         b'K' | b'h' | b'q' | 0x80 => Fixed(1),
         b'M' => Fixed(2),               // BININT2
@@ -182,9 +166,8 @@ fn argument(op: u8) -> Result<Argument, &'static str> {
         b'T' | b'X' | b'B' | 0x8b => Sized(4),
         // BINUNICODE8 BINBYTES8 BYTEARRAY8
         0x8d | 0x8e | 0x96 => Sized(8),
-        // GLOBAL, checked by `check_plain_data`; REDUCE, allowed there.
+        // GLOBAL, checked by `check_plain_data`.
         b'c' => Lines(2),
-        b'R' => Fixed(0),
         0x93 => return Err("STACK_GLOBAL"),
         b'b' => return Err("BUILD"),
         b'i' => return Err("INST"),
