@@ -112,6 +112,7 @@ door_tests!(
     a_pickle_that_names_a_class_is_refused,
     a_pickle_in_a_json_field_says_what_to_do,
     python_reads_the_pickles_the_project_writes,
+    a_filter_through_a_foreign_key_compares_the_joined_text_as_numbers,
 );
 
 async fn optional_scalars_in_text_columns_are_read<D: Door>() {
@@ -398,4 +399,37 @@ async fn python_reads_the_pickles_the_project_writes<D: Door>() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A project table pointing at the Python-made one.
+#[derive(DbModel, Debug, Clone, PartialEq, Default)]
+struct Note {
+    pk: i64,
+    text: String,
+    #[sqliter(foreign_key = Reading)]
+    reading_id: i64,
+}
+
+async fn a_filter_through_a_foreign_key_compares_the_joined_text_as_numbers<D: Door>() {
+    let db = python_file::<D>().await;
+    db.create_table::<Note>().await.unwrap();
+    for (text, reading_id) in [("on a", 1), ("on b", 2), ("on c", 3)] {
+        db.insert(Note {
+            text: text.into(),
+            reading_id,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    let notes = db
+        .select::<Note>()
+        .filter_by("reading_id__price__gt", 9.0)
+        .order("text", false)
+        .fetch_all()
+        .await
+        .unwrap();
+    let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+    // As text, '10.0' > '9.0' is false: only c would match.
+    assert_eq!(texts, ["on b", "on c"]);
 }
