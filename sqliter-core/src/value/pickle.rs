@@ -64,7 +64,8 @@ use crate::error::{DecodeError, ValueError};
 pub struct Pickle<const SET: bool = false>;
 
 /// The codec of `Option<T>` of a pickled serde type: `None` is SQL `NULL`
-/// (not a pickled `None`).
+/// (not a pickled `None`). The derive picks it for an `Option` field
+/// marked `#[sqliter(pickle)]` (the `pair` field in [`Pickle`]'s example).
 #[derive(Debug, Clone, Copy)]
 pub struct NullablePickle<const SET: bool = false>;
 
