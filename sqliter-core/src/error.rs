@@ -413,6 +413,9 @@ pub enum ValueError {
     /// serde_json refused the value.
     #[error("JSON serialization failed: {0}")]
     Json(String),
+    /// serde-pickle refused the value (a field marked `pickle`).
+    #[error("pickle serialization failed: {0}")]
+    Pickle(String),
 }
 
 /// Why a stored value cannot become the field's Rust type.

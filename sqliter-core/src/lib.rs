@@ -40,15 +40,30 @@
 //! `pk: i64` and may declare `created_at: i64` / `updated_at: i64` to read
 //! the timestamps. Attributes:
 //!
-//! - on the struct: `#[sqliter(table_name = "...", indexes(a, (b, c)),
-//!   unique_indexes(d))]`;
-//! - on a field: `unique`, `json` (store any serde type as JSON),
+//! - on the struct: `#[sqliter(table_name = "...", plural = "english",
+//!   indexes(a, (b, c)), unique_indexes(d))]`;
+//! - on a field: `unique`, `json` (store any serde type as JSON), `pickle`
+//!   (as a Python pickle BLOB, Python SQLiter's encoding; see [`Pickle`]),
 //!   `foreign_key = Model` with `on_delete`, `on_update`, `null`,
 //!   `db_column`, `related_name`.
 //!
 //! The default table name is the struct name in snake_case, a trailing
 //! `Model` removed, with `s` appended unless it already ends in `s`
 //! (`BookReview` → `book_reviews`, `HTTPRequest` → `http_requests`).
+//! `plural = "english"` gives upstream's names with `inflect` instead, for
+//! the table and for the default reverse names the model declares:
+//!
+//! ```
+//! use sqliter_core::DbModel;
+//!
+//! #[derive(DbModel, Debug, Default)]
+//! #[sqliter(plural = "english")]
+//! struct Person {
+//!     pk: i64,
+//!     name: String,
+//! }
+//! assert_eq!(Person::META.table_name, "people");
+//! ```
 
 #![warn(missing_docs)]
 
@@ -101,7 +116,8 @@ pub use schema::{
 pub use session::{transaction_begin_sql, transaction_end_sql, Session};
 pub use sqliter_derive::DbModel;
 pub use value::{
-    Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType, Value,
+    Codec, DecodeContext, FieldCodec, Json, NullableJson, NullablePickle, Pickle, Plain, SqlField,
+    SqlType, Value,
 };
 
 /// The traits that give query builders and typed columns their methods.
@@ -150,7 +166,8 @@ pub mod __private {
     pub use crate::schema::evolve::RegisteredModel;
     pub use crate::value::Value;
     pub use crate::value::{
-        Codec, DecodeContext, FieldCodec, Json, NullableJson, Plain, SqlField, SqlType,
+        Codec, DecodeContext, FieldCodec, Json, NullableJson, NullablePickle, Pickle, Plain,
+        SqlField, SqlType,
     };
     pub use crate::Result;
     pub use inventory;

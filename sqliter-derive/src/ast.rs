@@ -58,6 +58,13 @@ pub enum Codec {
     Plain,
     Json,
     NullableJson,
+    /// `#[sqliter(pickle)]`; `set`: the type is a set, written as a Python set.
+    Pickle {
+        set: bool,
+    },
+    NullablePickle {
+        set: bool,
+    },
 }
 
 /// The last path segment of a type, with its generic arguments.
@@ -120,6 +127,15 @@ fn classify<'a>(name: &str, ty: &'a Type, attrs: &FieldAttrs) -> FieldKind<'a> {
         Some(inner) => (true, inner),
         None => (false, ty),
     };
+    if attrs.pickle.get().is_some() {
+        let set =
+            last_segment(inner).is_some_and(|s| s.ident == "HashSet" || s.ident == "BTreeSet");
+        return FieldKind::Column(if optional {
+            Codec::NullablePickle { set }
+        } else {
+            Codec::Pickle { set }
+        });
+    }
     let json = attrs.json.get().is_some() || is_json_by_default(inner);
     FieldKind::Column(match (json, optional) {
         (false, _) => Codec::Plain,
@@ -184,6 +200,11 @@ impl<'a> Model<'a> {
             attrs,
             fields,
         })
+    }
+
+    /// The plural rule of the model's default names.
+    pub fn plural(&self) -> crate::naming::Plural {
+        self.attrs.plural.get().copied().unwrap_or_default()
     }
 
     pub fn field(&self, name: &str) -> Option<&Field<'a>> {

@@ -7,6 +7,7 @@ use syn::parse::ParseStream;
 use syn::{parenthesized, Ident, LitStr, Token};
 
 use crate::ctxt::Ctxt;
+use crate::naming::Plural;
 
 /// One attribute value, remembering the token it came from. A second
 /// occurrence is reported at that second token.
@@ -51,6 +52,7 @@ pub struct ContainerAttrs {
     pub renamed_from: Attr<LitStr>,
     pub indexes: Attr<Vec<IndexSpec>>,
     pub unique_indexes: Attr<Vec<IndexSpec>>,
+    pub plural: Attr<Plural>,
 }
 
 /// `indexes(a, (b, c))`: a bare name is a one-field index, a parenthesised
@@ -111,6 +113,7 @@ pub fn parse_container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
         renamed_from: Attr::none("renamed_from"),
         indexes: Attr::none("indexes"),
         unique_indexes: Attr::none("unique_indexes"),
+        plural: Attr::none("plural"),
     };
     for attr in attrs.iter().filter(|a| a.path().is_ident("sqliter")) {
         let result = attr.parse_nested_meta(|meta| {
@@ -126,11 +129,23 @@ pub fn parse_container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
             } else if meta.path.is_ident("unique_indexes") {
                 let list = parse_index_list(&meta)?;
                 out.unique_indexes.set(cx, &meta.path, list);
+            } else if meta.path.is_ident("plural") {
+                let lit: LitStr = meta.value()?.parse()?;
+                match Plural::parse(&lit.value()) {
+                    Some(rule) => out.plural.set(cx, &meta.path, rule),
+                    None => cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "unknown plural rule {:?}; expected `plural = \"english\"` (upstream's names with inflect: `Person` -> `people`) or `plural = \"simple\"` (append `s`, the default)",
+                            lit.value()
+                        ),
+                    ),
+                }
             } else {
                 cx.error_spanned_by(
                     &meta.path,
                     format!(
-                        "unknown sqliter attribute `{}`; expected `table_name = \"...\"`, `renamed_from = \"...\"`, `indexes(...)` or `unique_indexes(...)`",
+                        "unknown sqliter attribute `{}`; expected `table_name = \"...\"`, `renamed_from = \"...\"`, `plural = \"english\"`, `indexes(...)` or `unique_indexes(...)`",
                         path_name(&meta)
                     ),
                 );
@@ -169,6 +184,7 @@ impl ReferentialAction {
 pub struct FieldAttrs {
     pub unique: Attr<()>,
     pub json: Attr<()>,
+    pub pickle: Attr<()>,
     pub foreign_key: Attr<syn::Path>,
     pub on_delete: Attr<ReferentialAction>,
     pub on_update: Attr<ReferentialAction>,
@@ -204,6 +220,7 @@ pub fn parse_field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
     let mut out = FieldAttrs {
         unique: Attr::none("unique"),
         json: Attr::none("json"),
+        pickle: Attr::none("pickle"),
         foreign_key: Attr::none("foreign_key"),
         on_delete: Attr::none("on_delete"),
         on_update: Attr::none("on_update"),
@@ -222,6 +239,8 @@ pub fn parse_field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 out.unique.set(cx, path, ());
             } else if path.is_ident("json") {
                 out.json.set(cx, path, ());
+            } else if path.is_ident("pickle") {
+                out.pickle.set(cx, path, ());
             } else if path.is_ident("null") {
                 out.null.set(cx, path, ());
             } else if path.is_ident("symmetrical") {
@@ -252,7 +271,7 @@ pub fn parse_field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 cx.error_spanned_by(
                     path,
                     format!(
-                        "unknown sqliter field attribute `{}`; expected one of `unique`, `json`, `foreign_key = Model`, `on_delete = \"...\"`, `on_update = \"...\"`, `null`, `db_column = \"...\"`, `related_name = \"...\"`, `through = \"...\"`, `symmetrical`, `default = value`, `renamed_from = \"...\"`",
+                        "unknown sqliter field attribute `{}`; expected one of `unique`, `json`, `pickle`, `foreign_key = Model`, `on_delete = \"...\"`, `on_update = \"...\"`, `null`, `db_column = \"...\"`, `related_name = \"...\"`, `through = \"...\"`, `symmetrical`, `default = value`, `renamed_from = \"...\"`",
                         path_name(&meta)
                     ),
                 );

@@ -82,6 +82,8 @@ fn codec_path(codec: Codec, span: Span) -> TokenStream {
         Codec::Plain => quote_spanned!(span=> __sq::Plain),
         Codec::Json => quote_spanned!(span=> __sq::Json),
         Codec::NullableJson => quote_spanned!(span=> __sq::NullableJson),
+        Codec::Pickle { set } => quote_spanned!(span=> __sq::Pickle<#set>),
+        Codec::NullablePickle { set } => quote_spanned!(span=> __sq::NullablePickle<#set>),
     }
 }
 
@@ -252,11 +254,10 @@ fn index_entries(model: &Model<'_>) -> Vec<TokenStream> {
 fn expand(krate: &TokenStream, model: &Model<'_>) -> TokenStream {
     let ident = model.ident;
     let model_name = ident.to_string();
-    let table_name = model
-        .attrs
-        .table_name
-        .get()
-        .map_or_else(|| default_table_name(&model_name), LitStr::value);
+    let table_name = model.attrs.table_name.get().map_or_else(
+        || default_table_name(&model_name, model.plural()),
+        LitStr::value,
+    );
 
     let data: Vec<DataField<'_, '_>> = model
         .fields
@@ -458,7 +459,7 @@ fn reverse_relations(model: &Model<'_>, data: &[DataField<'_, '_>]) -> TokenStre
         let (name, span) = match d.field.attrs.related_name.get() {
             Some(lit) => (lit.value(), lit.span()),
             None => (
-                default_related_name(&child.to_string()),
+                default_related_name(&child.to_string(), model.plural()),
                 d.field.ident.span(),
             ),
         };
@@ -683,7 +684,7 @@ impl ManyField<'_, '_> {
         Some(match self.field.attrs.related_name.get() {
             Some(lit) => (lit.value(), lit.span()),
             None => (
-                default_related_name(&model.ident.to_string()),
+                default_related_name(&model.ident.to_string(), model.plural()),
                 self.field.ident.span(),
             ),
         })

@@ -24,6 +24,30 @@ pub fn check(cx: &Ctxt, model: &Model<'_>) {
     check_fields(cx, model);
     check_columns_unique(cx, model);
     check_evolution(cx, model);
+    check_plural(cx, model);
+}
+
+/// `plural` names the table and the default reverse names: given with a
+/// `table_name` and only named relations, it would change nothing, which
+/// is reported rather than ignored.
+fn check_plural(cx: &Ctxt, model: &Model<'_>) {
+    let Some(tokens) = model.attrs.plural.tokens() else {
+        return;
+    };
+    let default_reverse_name = model.fields.iter().any(|f| {
+        let unnamed = f.attrs.related_name.get().is_none();
+        match f.kind {
+            FieldKind::OrmForeignKey { .. } => unnamed,
+            FieldKind::ManyToMany { .. } => unnamed && f.attrs.symmetrical.get().is_none(),
+            _ => false,
+        }
+    });
+    if model.attrs.table_name.get().is_some() && !default_reverse_name {
+        cx.error_spanned_by(
+            tokens,
+            "`plural` has no effect here: the table is named by `table_name` and every relation has a `related_name`; remove one of them",
+        );
+    }
 }
 
 /// `default` and `renamed_from`, the schema-evolution attributes: only on
@@ -103,6 +127,7 @@ fn check_reserved(cx: &Ctxt, model: &Model<'_>) {
         for tokens in [
             attrs.unique.tokens(),
             attrs.json.tokens(),
+            attrs.pickle.tokens(),
             attrs.foreign_key.tokens(),
             attrs.db_column.tokens(),
         ]
@@ -257,6 +282,25 @@ fn check_fields(cx: &Ctxt, model: &Model<'_>) {
                 "a foreign key cannot be stored as JSON",
             );
         }
+        check_pickle(cx, attrs, is_fk || is_m2m);
+    }
+}
+
+/// `pickle`: on a serde value, and not together with `json`.
+fn check_pickle(cx: &Ctxt, attrs: &crate::attr::FieldAttrs, relation: bool) {
+    let Some(tokens) = attrs.pickle.tokens() else {
+        return;
+    };
+    if relation {
+        cx.error_spanned_by(
+            tokens,
+            "a relation cannot be stored as a pickle; `pickle` applies to serde values (lists, maps, sets, tuples)",
+        );
+    } else if attrs.json.get().is_some() {
+        cx.error_spanned_by(
+            tokens,
+            "a field is stored as JSON or as a pickle, not both; remove `json` or `pickle`",
+        );
     }
 }
 

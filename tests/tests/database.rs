@@ -15,6 +15,7 @@ struct User {
 
 door_tests!(
     a_file_name_or_memory_is_required,
+    a_fresh_database_connects_on_first_use,
     memory_wins_over_a_file_name_and_colon_memory_means_memory,
     foreign_keys_are_enforced_on_every_connection,
     close_twice_is_fine_and_the_next_operation_reconnects_to_the_file,
@@ -30,6 +31,23 @@ async fn a_file_name_or_memory_is_required<D: Door>() {
             Err(Error::InvalidOptions(_))
         ));
     }
+}
+
+async fn a_fresh_database_connects_on_first_use<D: Door>() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lazy.db");
+    let db = D::open(DbOptions::file(path.to_string_lossy()))
+        .await
+        .unwrap();
+    assert!(!db.is_connected(), "{}: connected before any use", D::NAME);
+    assert!(
+        !path.exists(),
+        "{}: the file is created on first use",
+        D::NAME
+    );
+    assert!(db.table_names().await.unwrap().is_empty());
+    assert!(db.is_connected());
+    assert!(path.exists());
 }
 
 async fn memory_wins_over_a_file_name_and_colon_memory_means_memory<D: Door>() {
@@ -65,7 +83,7 @@ fn properties_reflect_the_options() {
     assert!(db.debug());
     assert!(db.logger().is_some());
     assert!(!db.return_local_time());
-    assert!(db.is_connected());
+    assert!(!db.is_connected());
     assert!(!db.in_transaction());
 }
 

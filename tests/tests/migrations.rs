@@ -129,7 +129,20 @@ struct Unique {
     note: Option<String>,
 }
 
+// 7. Only an index added (issue 17: `create_indexes` for an existing table).
+#[derive(DbModel, Debug, Clone, Default, PartialEq)]
+#[sqliter(table_name = "books", indexes((title, year)), unique_indexes(title))]
+struct Indexed {
+    pk: i64,
+    created_at: i64,
+    updated_at: i64,
+    title: String,
+    year: i32,
+    note: Option<String>,
+}
+
 door_tests!(
+    a_new_index_is_created_in_place_by_migrate_and_by_create_table,
     a_matching_file_has_an_empty_diff_and_plan,
     the_diff_names_every_difference,
     adding_a_field_with_a_default_fills_existing_rows_in_place,
@@ -914,4 +927,43 @@ async fn a_rebuild_recreates_the_tables_triggers<D: Door>() {
             .await,
         1
     );
+}
+
+async fn a_new_index_is_created_in_place_by_migrate_and_by_create_table<D: Door>() {
+    let names = "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'books' AND name LIKE 'idx_%' ORDER BY name)";
+    let (db, before): (D, _) = v1_file().await;
+    let diff = db.schema_diff::<Indexed>().await.unwrap();
+    assert_eq!(
+        diff.changes,
+        [
+            Change::AddIndex {
+                name: "idx_books_title_year".into()
+            },
+            Change::AddIndex {
+                name: "idx_books_title_unique".into()
+            },
+        ]
+    );
+    let plan = db
+        .migrate::<Indexed>(MigrateOptions::default())
+        .await
+        .unwrap();
+    assert!(!plan.rebuild, "an index is added in place");
+    assert_eq!(
+        db.query_text(names).await,
+        "idx_books_title_unique idx_books_title_year"
+    );
+    assert!(db.schema_diff::<Indexed>().await.unwrap().is_empty());
+    assert_eq!(
+        db.select::<Indexed>().count().await.unwrap(),
+        before.len() as u64
+    );
+    // `create_table` over the existing table adds missing indexes too.
+    let (db, _): (D, _) = v1_file().await;
+    db.create_table::<Indexed>().await.unwrap();
+    assert_eq!(
+        db.query_text(names).await,
+        "idx_books_title_unique idx_books_title_year"
+    );
+    sound(&db).await;
 }

@@ -129,7 +129,8 @@ pub fn struct_name(table: &str, taken: &[String]) -> (String, bool) {
         .into_iter()
         .find(|c| !TAKEN_TYPE_NAMES.contains(&c.as_str()) && !taken.contains(c) && !is_keyword(c))
         .unwrap_or(base);
-    let differs = sqliter_naming::default_table_name(&name) != table;
+    let differs =
+        sqliter_naming::default_table_name(&name, sqliter_naming::Plural::Simple) != table;
     (name, differs)
 }
 

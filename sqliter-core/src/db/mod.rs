@@ -83,22 +83,28 @@ pub(crate) struct State {
 }
 
 impl SqliterDB {
-    /// Open a database with `options`; `reset` drops every user table.
+    /// A database with `options`. The connection opens on first use, as
+    /// on the async door and upstream (a fresh database is not
+    /// `is_connected()`); `reset` connects at once and drops every user
+    /// table. Options are checked here; a file that cannot be opened is an
+    /// error of the first operation (or of [`Self::connect`]).
     ///
-    /// ```no_run
+    /// ```
     /// use sqliter_core::{DbOptions, SqliterDB};
-    /// let db = SqliterDB::new(DbOptions::file("app.db").debug(true))?;
+    /// let db = SqliterDB::new(DbOptions::memory().debug(true))?;
+    /// assert!(!db.is_connected());
+    /// db.connect()?;
+    /// assert!(db.is_connected());
     /// # Ok::<(), sqliter_core::Error>(())
     /// ```
     pub fn new(options: DbOptions) -> Result<Self> {
         let reset = options.reset;
         let settings = options.into_settings()?;
-        let conn = settings.open_connection()?;
         let db = Self {
             inner: Arc::new_cyclic(|weak| Inner {
                 settings,
                 state: ReentrantMutex::new(State {
-                    conn: RefCell::new(Some(conn)),
+                    conn: RefCell::new(None),
                     tx_depth: Cell::new(0),
                     generation: Cell::new(0),
                 }),

@@ -253,11 +253,19 @@ fn statement<'s>(
     op: Operation,
 ) -> Result<rusqlite::CachedStatement<'s>> {
     let table = spec.table.table_name;
-    crate::schema::ensure_shape(session, spec.table)?;
+    let root = crate::schema::ensure_shape(session, spec.table)?;
+    let mut joined = Vec::new();
     for join in &spec.joins {
-        crate::schema::ensure_shape(session, join.table)?;
+        joined.push(crate::schema::ensure_shape(session, join.table)?);
     }
-    let built = build(spec, mode, updates);
+    // Only a file with numbers in TEXT columns changes the text (and
+    // allocates here).
+    let numbers: Vec<_> = if root.is_none() && joined.iter().all(Option::is_none) {
+        Vec::new()
+    } else {
+        std::iter::once(root).chain(joined).collect()
+    };
+    let built = build(spec, mode, updates, &numbers);
     let mut stmt = session
         .conn
         .prepare_cached(&built.sql)

@@ -13,8 +13,9 @@ use super::aggregate::Annotation;
 use super::filter::{Condition, Op, Operand};
 use super::spec::{Order, OrderTarget, QuerySpec};
 use crate::relation::Via;
+use crate::schema::TextNumbers;
 use crate::session::quote_ident;
-use crate::value::Value;
+use crate::value::{SqlType, Value};
 
 /// What a statement does with the rows the spec selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,6 +48,9 @@ pub(crate) struct Statement<'q> {
 struct Writer<'q> {
     sql: Option<String>,
     params: Vec<ValueRef<'q>>,
+    /// Per table of the query (0: the queried one, `k`: join `k`), the
+    /// columns compared as numbers although the file declares them TEXT.
+    numbers: &'q [Option<TextNumbers>],
 }
 
 impl<'q> Writer<'q> {
@@ -71,6 +75,29 @@ impl<'q> Writer<'q> {
             }
             sql.push_str(&quote_ident(name));
         }
+    }
+
+    /// A predicate's or an order key's column: `CAST("c" AS REAL)` for a
+    /// number in a TEXT-declared column (Python SQLiter's `Optional`
+    /// columns), so it compares as a number, not as text.
+    fn operand(&mut self, lhs: Lhs<'_>) {
+        match lhs.cast {
+            Some(sql_type) => {
+                self.sql("CAST(");
+                self.column(lhs.alias, lhs.name);
+                self.sql(" AS ");
+                self.sql(sql_type.keyword());
+                self.sql(")");
+            }
+            None => self.column(lhs.alias, lhs.name),
+        }
+    }
+
+    /// The type column `column` of table `on` compares as, when it is a
+    /// number stored in a TEXT-declared column.
+    fn cast_of(&self, on: usize, column: usize) -> Option<SqlType> {
+        let numbers = self.numbers.get(on)?.as_ref()?;
+        numbers.iter().find(|(c, _)| *c == column).map(|(_, t)| *t)
     }
 
     fn param(&mut self, value: ValueRef<'q>) {
@@ -100,6 +127,7 @@ struct ShapeKey {
     /// A stream's position: per key, its column, direction and whether
     /// the value is NULL (which changes the text).
     after: Option<Vec<(usize, bool, bool)>>,
+    numbers: Vec<Option<TextNumbers>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -147,11 +175,14 @@ fn cache() -> &'static Mutex<LruCache<ShapeKey, Arc<str>>> {
 }
 
 /// The statement for `spec` in `mode`; `updates` are the columns an
-/// `Update` sets (their values come first in `update_values`).
+/// `Update` sets (their values come first in `update_values`). `numbers`
+/// are the tables' [`TextNumbers`] on this connection (empty when none of
+/// them has any).
 pub(crate) fn build<'q>(
     spec: &'q QuerySpec,
     mode: Mode,
     updates: &'q [(usize, Value)],
+    numbers: &'q [Option<TextNumbers>],
 ) -> Statement<'q> {
     let key = ShapeKey {
         table: std::ptr::from_ref(spec.table) as usize,
@@ -182,6 +213,7 @@ pub(crate) fn build<'q>(
                 .map(|(c, descending, v)| (*c, *descending, v.is_null()))
                 .collect()
         }),
+        numbers: numbers.to_vec(),
     };
     let cached = cache().lock().ok().and_then(|mut c| c.get(&key).cloned());
     let mut writer = Writer {
@@ -191,6 +223,7 @@ pub(crate) fn build<'q>(
             Some(String::with_capacity(128))
         },
         params: Vec::new(),
+        numbers,
     };
     write_statement(&mut writer, spec, mode, updates);
     let sql: Arc<str> = match (cached, writer.sql) {
@@ -307,7 +340,11 @@ fn write_aggregation<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
         w.sql(a.func.sql());
         w.sql(if a.distinct { "(DISTINCT " } else { "(" });
         match a.column {
-            Some(c) => w.column(root, table.columns[c].column),
+            Some(c) => w.operand(Lhs {
+                alias: root,
+                name: table.columns[c].column,
+                cast: w.cast_of(0, c),
+            }),
             None => w.sql("*"),
         }
         w.sql(") AS ");
@@ -329,7 +366,8 @@ fn write_aggregation<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {
     for (i, h) in aggregation.having.iter().enumerate() {
         w.sql(if i == 0 { " HAVING " } else { " AND " });
         // Checked by `exec::check`: a grouped field or an alias.
-        write_predicate(w, named(spec, &h.name), h.op, &h.operand);
+        let lhs = named(w, spec, &h.name);
+        write_predicate(w, lhs, h.op, &h.operand);
     }
     if counting || !aggregation.group_by.is_empty() || !spec.order.is_empty() {
         write_order(w, spec, false);
@@ -461,14 +499,16 @@ fn write_order(w: &mut Writer<'_>, spec: &QuerySpec, reversed: bool) {
     };
     for (i, key) in keys.iter().enumerate() {
         w.sql(if i == 0 { " ORDER BY " } else { ", " });
-        match &key.target {
-            OrderTarget::Column(c) => w.column(root_alias(spec), spec.table.columns[*c].column),
+        let lhs = match &key.target {
+            OrderTarget::Column(c) => Lhs {
+                alias: root_alias(spec),
+                name: spec.table.columns[*c].column,
+                cast: w.cast_of(0, *c),
+            },
             // Checked by `exec::check`: a grouped field or an alias.
-            OrderTarget::Name(name) => {
-                let lhs = named(spec, name);
-                w.column(lhs.alias, lhs.name);
-            }
-        }
+            OrderTarget::Name(name) => named(w, spec, name),
+        };
+        w.operand(lhs);
         w.sql(if key.descending == reversed {
             " ASC"
         } else {
@@ -493,19 +533,26 @@ fn root_alias(spec: &QuerySpec) -> Option<usize> {
 struct Lhs<'a> {
     alias: Option<usize>,
     name: &'a str,
+    /// Compared through `CAST(.. AS <type>)` (see [`Writer::operand`]).
+    cast: Option<SqlType>,
 }
 
 /// A grouped field (its column, qualified) or an aggregate alias (as is),
 /// named in `having` or `order`.
-fn named<'a>(spec: &'a QuerySpec, name: &'a str) -> Lhs<'a> {
+fn named<'a>(w: &Writer<'_>, spec: &'a QuerySpec, name: &'a str) -> Lhs<'a> {
     let aggregation = spec.aggregation.as_ref();
     let is_alias = aggregation.is_some_and(|a| a.annotations.iter().any(|an| an.alias == name));
     match spec.table.column_index(name) {
         Some(c) if !is_alias => Lhs {
             alias: root_alias(spec),
             name: spec.table.columns[c].column,
+            cast: w.cast_of(0, c),
         },
-        _ => Lhs { alias: None, name },
+        _ => Lhs {
+            alias: None,
+            name,
+            cast: None,
+        },
     }
 }
 
@@ -613,37 +660,53 @@ fn write_after<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec, keys: &'q [(usize, b
         w.sql("0");
         return;
     };
-    let name = spec.table.columns[*column].column;
-    let alias = root_alias(spec);
+    let lhs = Lhs {
+        alias: root_alias(spec),
+        name: spec.table.columns[*column].column,
+        cast: w.cast_of(0, *column),
+    };
+    // The key as the ORDER BY sorts it (a number kept as TEXT cast), and
+    // the last row's value, read from the row, cast the same way.
+    let key = |w: &mut Writer<'q>| w.operand(lhs);
+    let bound = |w: &mut Writer<'q>| match lhs.cast {
+        Some(sql_type) => {
+            w.sql("CAST(");
+            w.param(value.as_ref());
+            w.sql(" AS ");
+            w.sql(sql_type.keyword());
+            w.sql(")");
+        }
+        None => w.param(value.as_ref()),
+    };
+    let null = |w: &mut Writer<'q>, is: &str| {
+        w.column(lhs.alias, lhs.name);
+        w.sql(is);
+    };
     w.sql("(");
     match (value.is_null(), descending) {
-        (true, false) => {
-            w.column(alias, name);
-            w.sql(" IS NOT NULL");
-        }
+        (true, false) => null(w, " IS NOT NULL"),
         (true, true) => w.sql("0"),
         (false, false) => {
-            w.column(alias, name);
+            key(w);
             w.sql(" > ");
-            w.param(value.as_ref());
+            bound(w);
         }
         (false, true) => {
-            w.column(alias, name);
+            key(w);
             w.sql(" < ");
-            w.param(value.as_ref());
+            bound(w);
             w.sql(" OR ");
-            w.column(alias, name);
-            w.sql(" IS NULL");
+            null(w, " IS NULL");
         }
     }
     if !rest.is_empty() {
         w.sql(" OR (");
-        w.column(alias, name);
         if value.is_null() {
-            w.sql(" IS NULL");
+            null(w, " IS NULL");
         } else {
+            key(w);
             w.sql(" = ");
-            w.param(value.as_ref());
+            bound(w);
         }
         w.sql(" AND ");
         write_after(w, spec, rest);
@@ -660,6 +723,7 @@ fn write_condition<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec, condition: &'q C
     let lhs = Lhs {
         alias: root_alias(spec).map(|_| condition.on),
         name: table.columns[condition.column].column,
+        cast: w.cast_of(condition.on, condition.column),
     };
     write_predicate(w, lhs, condition.op, &condition.operand);
 }
@@ -703,7 +767,7 @@ fn write_predicate<'q>(w: &mut Writer<'q>, column: Lhs<'_>, op: Op, operand: &'q
         // The operand already holds the needle (see `text_pattern`).
         (Operand::One(needle), op) if op.is_text() => write_text_match(w, column, op, needle),
         (Operand::One(value), op) => {
-            w.column(column.alias, column.name);
+            w.operand(column);
             w.sql(comparison(op));
             w.param(value.as_ref());
         }
@@ -726,7 +790,7 @@ fn write_list<'q>(w: &mut Writer<'q>, column: Lhs<'_>, negated: bool, items: &'q
     if values.is_empty() {
         w.sql(if negated { "1" } else { "0" });
     } else {
-        w.column(column.alias, column.name);
+        w.operand(column);
         w.sql(if negated { " NOT IN (" } else { " IN (" });
         for (i, v) in values.iter().enumerate() {
             if i > 0 {

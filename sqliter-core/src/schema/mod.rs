@@ -6,6 +6,7 @@ mod shape;
 
 pub use ddl::{create_table_sql, index_sqls};
 pub(crate) use shape::ensure as ensure_shape;
+pub(crate) use shape::TextNumbers;
 pub use shape::{
     file_columns, file_foreign_keys, file_indexes, file_tables, Affinity, CheckedShapes,
     ColumnMismatch, FileColumn, FileForeignKey, FileIndex, FileTable, FileTableKind,
@@ -119,7 +120,7 @@ pub fn create_table(
     // `IF NOT EXISTS` kept an existing table: say now if it cannot hold
     // the model, rather than at its first read.
     session.settings.shapes.forget(table);
-    ensure_shape(session, meta)
+    ensure_shape(session, meta).map(drop)
 }
 
 /// How `meta`'s table in the file differs from the model.

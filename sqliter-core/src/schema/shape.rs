@@ -293,10 +293,9 @@ impl fmt::Display for ColumnMismatch {
 
 /// Every model column the file's table cannot hold as the model needs;
 /// `None` when the table does not exist.
-pub fn mismatches(conn: &Connection, meta: &TableMeta) -> Result<Option<Vec<ColumnMismatch>>> {
-    let file = file_columns(conn, meta.table_name)?;
+fn differences(file: &[FileColumn], meta: &TableMeta) -> Option<Vec<ColumnMismatch>> {
     if file.is_empty() {
-        return Ok(None);
+        return None;
     }
     let found = |column: &ColumnMeta| file.iter().find(|f| f.name == column.column);
     let differences = meta
@@ -317,22 +316,49 @@ pub fn mismatches(conn: &Connection, meta: &TableMeta) -> Result<Option<Vec<Colu
             Some(_) => None,
         })
         .collect();
-    Ok(Some(differences))
+    Some(differences)
+}
+
+/// The model columns (by index) that the file declares `TEXT` although
+/// the model stores numbers in them (Python SQLiter's `Optional[int]`,
+/// `Optional[float]`, ... columns), with the type the model stores. SQLite
+/// compares such a column with a number as text (`'2.5' > '10'`), so
+/// filters and ordering compare them through `CAST(.. AS <type>)`.
+pub(crate) type TextNumbers = std::sync::Arc<[(usize, SqlType)]>;
+
+fn text_numbers(file: &[FileColumn], meta: &TableMeta) -> Option<TextNumbers> {
+    let found: Vec<(usize, SqlType)> = meta
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c.sql_type, SqlType::Integer | SqlType::Real))
+        .filter(|(_, c)| {
+            file.iter()
+                .any(|f| f.name == c.column && Affinity::of(&f.declared_type) == Affinity::Text)
+        })
+        .map(|(i, c)| (i, c.sql_type))
+        .collect();
+    (!found.is_empty()).then(|| found.into())
 }
 
 /// Check `meta`'s table against the file once per connection: the first
-/// use of a table on a connection reads its shape, later uses cost a set
+/// use of a table on a connection reads its shape, later uses cost a map
 /// look-up. A table that does not exist is left to the statement (SQLite
-/// names it in its error).
-pub(crate) fn ensure(session: &Session<'_>, meta: &'static TableMeta) -> Result<()> {
-    if session.settings.shapes.is_checked(meta) {
-        return Ok(());
+/// names it in its error). Returns the table's [`TextNumbers`], if any.
+pub(crate) fn ensure(
+    session: &Session<'_>,
+    meta: &'static TableMeta,
+) -> Result<Option<TextNumbers>> {
+    if let Some(numbers) = session.settings.shapes.checked(meta) {
+        return Ok(numbers);
     }
-    match mismatches(session.conn, meta)? {
-        None => Ok(()),
+    let file = file_columns(session.conn, meta.table_name)?;
+    match differences(&file, meta) {
+        None => Ok(None),
         Some(differences) if differences.is_empty() => {
-            session.settings.shapes.mark(meta);
-            Ok(())
+            let numbers = text_numbers(&file, meta);
+            session.settings.shapes.mark(meta, numbers.clone());
+            Ok(numbers)
         }
         Some(columns) => Err(Error::SchemaMismatch {
             table: meta.table_name.to_owned(),
@@ -342,11 +368,14 @@ pub(crate) fn ensure(session: &Session<'_>, meta: &'static TableMeta) -> Result<
     }
 }
 
+/// A checked table: its name and its [`TextNumbers`].
+type Checked = (&'static str, Option<TextNumbers>);
+
 /// The tables whose shape was checked on the current connection, by model
 /// (metadata address) with the table's name.
 #[derive(Debug, Default)]
 pub struct CheckedShapes {
-    tables: parking_lot::Mutex<std::collections::HashMap<usize, &'static str>>,
+    tables: parking_lot::Mutex<std::collections::HashMap<usize, Checked>>,
 }
 
 impl CheckedShapes {
@@ -354,18 +383,25 @@ impl CheckedShapes {
         std::ptr::from_ref(meta) as usize
     }
 
-    fn is_checked(&self, meta: &'static TableMeta) -> bool {
-        self.tables.lock().contains_key(&Self::key(meta))
+    /// `Some` when checked on this connection.
+    #[allow(clippy::option_option)]
+    fn checked(&self, meta: &'static TableMeta) -> Option<Option<TextNumbers>> {
+        self.tables
+            .lock()
+            .get(&Self::key(meta))
+            .map(|(_, numbers)| numbers.clone())
     }
 
-    fn mark(&self, meta: &'static TableMeta) {
-        self.tables.lock().insert(Self::key(meta), meta.table_name);
+    fn mark(&self, meta: &'static TableMeta, numbers: Option<TextNumbers>) {
+        self.tables
+            .lock()
+            .insert(Self::key(meta), (meta.table_name, numbers));
     }
 
     /// Check `table` again on its next use, for every model stored in it
     /// (its DDL changed).
     pub(crate) fn forget(&self, table: &str) {
-        self.tables.lock().retain(|_, name| *name != table);
+        self.tables.lock().retain(|_, (name, _)| *name != table);
     }
 
     /// Check every table again (a new connection, or raw SQL that may have

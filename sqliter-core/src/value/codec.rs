@@ -93,6 +93,10 @@ fn from_json<T: DeserializeOwned>(value: ValueRef<'_>) -> Result<T, DecodeError>
     match value {
         ValueRef::Text(t) => serde_json::from_slice(t)
             .map_err(|e| DecodeError::Invalid(format!("invalid JSON: {e}"))),
+        // Protocol 2+ pickles open with PROTO (0x80).
+        ValueRef::Blob([0x80, ..]) => Err(DecodeError::Invalid(
+            "a pickle (Python SQLiter's encoding of complex values), not JSON: mark the field `#[sqliter(pickle)]`".into(),
+        )),
         other => Err(wrong_type("TEXT (JSON)", other)),
     }
 }

@@ -12,6 +12,11 @@ use crate::error::{DecodeError, ValueError};
 /// default `chrono` feature) `NaiveDate` and `DateTime<Utc | Local |
 /// FixedOffset>`. Other serde types are stored as JSON with
 /// `#[sqliter(json)]`.
+///
+/// Numbers, bools, dates and datetimes also read from the text Python
+/// SQLiter stores in its `TEXT`-declared `Optional` columns (`'5'`,
+/// `'2.5'`, `'1'`, `'1709164800'`), strictly: text that is not the whole
+/// number the field needs is a decode error.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in an SQLite column",
     label = "unsupported field type",
@@ -38,10 +43,13 @@ pub(crate) fn wrong_type(expected: &'static str, found: ValueRef<'_>) -> DecodeE
     }
 }
 
+/// Integers, bools, dates and datetimes; text from Python SQLiter's
+/// `TEXT` columns (see `python`).
 #[inline]
 pub(crate) fn decode_i64(value: ValueRef<'_>) -> Result<i64, DecodeError> {
     match value {
         ValueRef::Integer(i) => Ok(i),
+        ValueRef::Text(t) => super::python::integer(t),
         other => Err(wrong_type("INTEGER", other)),
     }
 }
@@ -121,6 +129,7 @@ fn decode_f64(value: ValueRef<'_>) -> Result<f64, DecodeError> {
         // REAL affinity stores integral floats as integers in some files.
         #[allow(clippy::cast_precision_loss)]
         ValueRef::Integer(i) => Ok(i as f64),
+        ValueRef::Text(t) => super::python::real(t),
         other => Err(wrong_type("REAL", other)),
     }
 }
@@ -256,12 +265,40 @@ mod tests {
     }
 
     #[test]
+    fn python_text_numbers_are_read_strictly() {
+        assert_eq!(
+            Option::<i64>::from_sql_value(ValueRef::Text(b"5"), &ctx()),
+            Ok(Some(5))
+        );
+        assert_eq!(
+            Option::<f64>::from_sql_value(ValueRef::Text(b"2.5"), &ctx()),
+            Ok(Some(2.5))
+        );
+        assert_eq!(
+            Option::<bool>::from_sql_value(ValueRef::Text(b"0"), &ctx()),
+            Ok(Some(false))
+        );
+        assert_eq!(
+            Option::<bool>::from_sql_value(ValueRef::Text(b"1"), &ctx()),
+            Ok(Some(true))
+        );
+        assert!(Option::<bool>::from_sql_value(ValueRef::Text(b"true"), &ctx()).is_err());
+        assert_eq!(
+            Option::<i64>::from_sql_value(ValueRef::Text(b"5.5"), &ctx()),
+            Err(DecodeError::Invalid(
+                "text \"5.5\" is not an integer".into()
+            ))
+        );
+        assert!(Option::<u8>::from_sql_value(ValueRef::Text(b"300"), &ctx()).is_err());
+    }
+
+    #[test]
     fn wrong_storage_class_is_named() {
         assert_eq!(
-            i64::from_sql_value(ValueRef::Text(b"abc"), &ctx()),
+            i64::from_sql_value(ValueRef::Blob(b"abc"), &ctx()),
             Err(DecodeError::WrongType {
                 expected: "INTEGER",
-                found: "TEXT"
+                found: "BLOB"
             })
         );
         assert_eq!(

@@ -2,17 +2,21 @@
 //!
 //! Every field type implements [`SqlField`]; the derive chooses a [`Codec`]
 //! per field ([`Plain`] for `SqlField` types, [`Json`] for serde types such
-//! as `Vec<T>`, maps, sets, tuples and fields marked `#[sqliter(json)]`).
+//! as `Vec<T>`, maps, sets, tuples and fields marked `#[sqliter(json)]`,
+//! [`Pickle`] for fields marked `#[sqliter(pickle)]`).
 
 mod codec;
 mod field;
 mod finite;
+mod pickle;
+mod python;
 #[cfg(feature = "chrono")]
 mod time;
 
 pub use codec::{Codec, FieldCodec, Json, NullableJson, Plain};
 pub(crate) use field::wrong_type;
 pub use field::SqlField;
+pub use pickle::{NullablePickle, Pickle};
 
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 

@@ -107,4 +107,22 @@ mod tests {
         let dt = DateTime::<FixedOffset>::from_sql_value(ValueRef::Integer(0), &utc_ctx).unwrap();
         assert_eq!(dt.offset().local_minus_utc(), 0);
     }
+
+    /// Python SQLiter's `Optional[date]` / `Optional[datetime]` columns
+    /// are `TEXT`: the unix seconds arrive as text.
+    #[test]
+    fn python_text_timestamps_are_read() {
+        let ctx = DecodeContext::default();
+        assert_eq!(
+            Option::<NaiveDate>::from_sql_value(ValueRef::Text(b"1709164800"), &ctx),
+            Ok(NaiveDate::from_ymd_opt(2024, 2, 29))
+        );
+        assert_eq!(
+            Option::<DateTime<Utc>>::from_sql_value(ValueRef::Text(b"1709164800"), &ctx)
+                .unwrap()
+                .map(|d| d.timestamp()),
+            Some(1_709_164_800)
+        );
+        assert!(Option::<NaiveDate>::from_sql_value(ValueRef::Text(b"2024-02-29"), &ctx).is_err());
+    }
 }
