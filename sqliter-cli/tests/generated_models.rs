@@ -39,7 +39,7 @@ fn sync_door(dir: &str) -> sqliter_core::Result<()> {
     for article in &articles {
         links += article.tags.fetch_all()?.len();
     }
-    let age = authors.iter().find_map(|a| a.age.clone()).unwrap_or_default();
+    let age = authors.iter().find_map(|a| a.age).unwrap_or_default();
     let pickles = authors.iter().filter(|a| a.profile.starts_with(&[0x80, 0x04])).count();
     println!("sync authors={} books={} tags={} articles={}", authors.len(), books.len(), tags.len(), articles.len());
     println!("sync with_author={with_author} links={links} age={age} pickles={pickles}");
@@ -192,7 +192,8 @@ fn generated_models_compile_and_read_every_row_on_both_doors() {
         "on_delete = \"CASCADE\"",
         "pub tags: ManyToMany<Tag>",
         "#[sqliter(indexes(title))]",
-        "pub age: Option<String>",
+        "pub age: Option<i64>",
+        "pub rating: Option<f64>",
         "// holds integers as text ('5')",
         "// holds Python pickles (protocol 4)",
     ] {

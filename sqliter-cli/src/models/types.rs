@@ -74,31 +74,32 @@ pub enum PythonEncoding {
 
 /// The one place that decides how Python SQLiter's encodings are read.
 ///
-/// Today the core decodes stored values strictly by their storage class, so
-/// a `'5'` reads only as text and a pickle only as bytes: these are the
-/// types that read every row now. When the core decodes Python's encodings
-/// (`'5'` into `Option<i64>`, `'2.5'` into `Option<f64>`, pickles into
-/// serde values), change the types here.
+/// The core reads sqliter-py's text-stored numbers strictly (`'5'` into an
+/// `Option<i64>`, `'2.5'` into an `Option<f64>`; anything else is a decode
+/// error naming the row), and compares them as numbers in filters and
+/// ordering. Pickles stay bytes: their element types are Python's, and a
+/// `Vec<u8>` field reads and rewrites them unchanged (a typed field needs
+/// `#[sqliter(pickle)]` and a serde type, which the note suggests).
 pub fn python_encoding_type(encoding: PythonEncoding) -> (Scalar, String) {
     match encoding {
         PythonEncoding::IntegerText => (
-            Scalar::Text,
-            "holds integers as text ('5'): Python SQLiter's Optional[int] (or Optional[bool], \
-             or a date as unix seconds); read as String until the core decodes Python's \
-             encodings"
+            Scalar::I64,
+            "holds integers as text ('5'): Python SQLiter's Optional[int]; read as numbers \
+             (an Optional[bool] or a date stored as unix seconds reads too: change the type to \
+             bool or chrono::NaiveDate)"
                 .to_owned(),
         ),
         PythonEncoding::RealText => (
-            Scalar::Text,
-            "holds numbers as text ('2.5'): Python SQLiter's Optional[float]; read as String \
-             until the core decodes Python's encodings"
+            Scalar::F64,
+            "holds numbers as text ('2.5'): Python SQLiter's Optional[float]; read as numbers"
                 .to_owned(),
         ),
         PythonEncoding::Pickle { protocol } => (
             Scalar::Bytes,
             format!(
-                "holds Python pickles (protocol {protocol}): a complex value of Python SQLiter; \
-                 read as the raw bytes until the core decodes pickles"
+                "holds Python pickles (protocol {protocol}): a complex value of Python SQLiter, \
+                 kept as the raw bytes; for the values, add #[sqliter(pickle)] and a serde type \
+                 (Vec<T>, BTreeMap<K, V>, HashSet<T>, a tuple)"
             ),
         ),
     }
@@ -249,7 +250,7 @@ mod tests {
     }
 
     #[test]
-    fn python_optional_numbers_in_text_read_as_optional_text_with_a_note() {
+    fn python_optional_numbers_in_text_read_as_optional_numbers_with_a_note() {
         let sample = ColumnSample {
             texts: 2,
             integer_texts: 1,
@@ -257,8 +258,16 @@ mod tests {
             ..ColumnSample::default()
         };
         let (scalar, optional, note) = field(infer(&column("TEXT", true), &sample, true, false));
-        assert_eq!((scalar, optional), (Scalar::Text, true));
+        assert_eq!((scalar, optional), (Scalar::F64, true));
         assert!(note.unwrap().contains("Optional[float]"));
+        let ints = ColumnSample {
+            texts: 2,
+            integer_texts: 2,
+            ..ColumnSample::default()
+        };
+        let (scalar, optional, note) = field(infer(&column("TEXT", true), &ints, true, false));
+        assert_eq!((scalar, optional), (Scalar::I64, true));
+        assert!(note.unwrap().contains("Optional[int]"));
     }
 
     #[test]
