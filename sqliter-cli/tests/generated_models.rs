@@ -41,8 +41,9 @@ fn sync_door(dir: &str) -> sqliter_core::Result<()> {
     }
     let age = authors.iter().find_map(|a| a.age).unwrap_or_default();
     let pickles = authors.iter().filter(|a| a.profile.starts_with(&[0x80, 0x04])).count();
+    let lucky: i64 = authors.iter().flat_map(|a| a.lucky_numbers.iter().flatten()).sum();
     println!("sync authors={} books={} tags={} articles={}", authors.len(), books.len(), tags.len(), articles.len());
-    println!("sync with_author={with_author} links={links} age={age} pickles={pickles}");
+    println!("sync with_author={with_author} links={links} age={age} pickles={pickles} lucky={lucky}");
 
     use foreign_sync::{People, Region, Shop, StringModel};
     let db = SqliterDB::new(DbOptions::file(format!("{dir}/foreign.db")))?;
@@ -196,6 +197,8 @@ fn generated_models_compile_and_read_every_row_on_both_doors() {
         "pub rating: Option<f64>",
         "// holds integers as text ('5')",
         "// holds Python pickles (protocol 4)",
+        "#[sqliter(pickle)]",
+        "pub lucky_numbers: Option<Vec<i64>>",
     ] {
         assert!(
             sync_source.contains(expected),
@@ -250,7 +253,7 @@ fn generated_models_compile_and_read_every_row_on_both_doors() {
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
         "sync authors=2 books=3 tags=3 articles=2\n\
-         sync with_author=3 links=3 age=5 pickles=2\n\
+         sync with_author=3 links=3 age=5 pickles=2 lucky=6\n\
          foreign regions=2 shops=2 backed=2 typed=1\n\
          foreign people=3 knows=3 bossed=2 region_links=3 strings=1\n\
          async authors=2 books=3 tags=3 articles=2\n\

@@ -79,21 +79,31 @@ fn field_tokens(field: &FieldPlan, door: Door, uses: &mut Uses) -> TokenStream {
     let comment = notes(&field.notes, 84);
     let (attrs, ty): (Vec<TokenStream>, TokenStream) = match &field.kind {
         FieldKind::Reserved => (Vec::new(), quote!(i64)),
-        FieldKind::Column { ty, unique } => {
-            let inner = scalar_tokens(ty.scalar);
+        FieldKind::Column {
+            ty,
+            unique,
+            pickled,
+        } => {
+            let inner = match pickled {
+                // Built by `pickle::rust_type`: always a type.
+                Some(rust) => rust
+                    .parse::<TokenStream>()
+                    .unwrap_or_else(|_| scalar_tokens(ty.scalar)),
+                None => scalar_tokens(ty.scalar),
+            };
             let ty = if ty.optional {
                 quote!(Option<#inner>)
             } else {
                 inner
             };
-            (
-                if *unique {
-                    vec![quote!(unique)]
-                } else {
-                    Vec::new()
-                },
-                ty,
-            )
+            let mut attrs = Vec::new();
+            if *unique {
+                attrs.push(quote!(unique));
+            }
+            if pickled.is_some() {
+                attrs.push(quote!(pickle));
+            }
+            (attrs, ty)
         }
         FieldKind::ForeignKey {
             target,

@@ -3,6 +3,7 @@
 
 mod emit;
 mod names;
+mod pickle;
 mod sample;
 mod types;
 
@@ -65,6 +66,9 @@ pub enum FieldKind {
         ty: FieldType,
         /// Inline `UNIQUE`.
         unique: bool,
+        /// `#[sqliter(pickle)]` with this Rust type (instead of `ty`'s
+        /// scalar), for Python SQLiter's pickled plain data.
+        pickled: Option<String>,
     },
     /// `ForeignKey<T>` / `AsyncForeignKey<T>`.
     ForeignKey {
@@ -258,11 +262,15 @@ fn plan_fields(
         let sample = samples.get(index).cloned().unwrap_or_default();
         let sqliter = table.classification == Classification::Sqliter;
         match types::infer(column, &sample, sqliter, table.has_nulls(name)) {
-            Inference::Field { ty, note } => {
+            Inference::Field { ty, note, pickled } => {
                 field_notes.extend(note);
                 fields.push(FieldPlan {
                     name: name.to_owned(),
-                    kind: FieldKind::Column { ty, unique },
+                    kind: FieldKind::Column {
+                        ty,
+                        unique,
+                        pickled,
+                    },
                     notes: field_notes,
                 });
             }

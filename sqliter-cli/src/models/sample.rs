@@ -31,6 +31,33 @@ pub struct ColumnSample {
     pub pickles: u32,
     /// The pickle protocol (the second byte).
     pub pickle_protocol: u8,
+    /// The type every sampled pickle reads as.
+    pub pickled: Pickled,
+}
+
+/// What the sampled pickles of a column have in common.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub enum Pickled {
+    /// No pickle seen yet.
+    #[default]
+    Unseen,
+    /// Every pickle is plain data of this one type.
+    Typed(super::pickle::PyType),
+    /// Some pickle is not plain data, or two do not share a type.
+    Untyped,
+}
+
+impl Pickled {
+    fn add(&mut self, bytes: &[u8]) {
+        let shape = super::pickle::shape_of(bytes);
+        *self = match (std::mem::take(self), shape) {
+            (Self::Unseen, Some(t)) => Self::Typed(t),
+            (Self::Typed(a), Some(b)) => {
+                super::pickle::unify(&a, &b).map_or(Self::Untyped, Self::Typed)
+            }
+            _ => Self::Untyped,
+        };
+    }
 }
 
 impl ColumnSample {
@@ -53,6 +80,7 @@ impl ColumnSample {
                 if let [0x80, protocol @ 2..=5, .., b'.'] = b {
                     self.pickles += 1;
                     self.pickle_protocol = self.pickle_protocol.max(*protocol);
+                    self.pickled.add(b);
                 }
             }
         }

@@ -3,7 +3,7 @@
 
 use sqliter_core::{Affinity, SqlType};
 
-use super::sample::ColumnSample;
+use super::sample::{ColumnSample, Pickled};
 use crate::schema::Column;
 
 /// The scalar types the generator emits.
@@ -49,6 +49,9 @@ pub enum Inference {
         ty: FieldType,
         /// Why this type.
         note: Option<String>,
+        /// Read as `#[sqliter(pickle)]` into this Rust type (the scalar is
+        /// then the bytes it is stored as).
+        pickled: Option<String>,
     },
     /// No field type reads every value: the column is left out (reads work
     /// without it) and the reason is noted.
@@ -219,9 +222,25 @@ pub fn infer(
         Some(PythonEncoding::IntegerText | PythonEncoding::RealText)
     );
     let optional = column.nullable && (!sqliter_table || has_nulls || python_optional);
+    // Pickles of one plain type: read their values, saying so.
+    let (note, pickled) = match (&sample.pickled, encoding) {
+        (Pickled::Typed(t), Some(PythonEncoding::Pickle { protocol })) => {
+            match super::pickle::rust_type(t) {
+                Some(ty) => (
+                    Some(format!(
+                        "holds Python pickles (protocol {protocol}): every sampled value is plain data read as {ty}; a row that is not is a decode error naming it"
+                    )),
+                    Some(ty),
+                ),
+                None => (note, None),
+            }
+        }
+        _ => (note, None),
+    };
     Inference::Field {
         ty: FieldType { scalar, optional },
         note,
+        pickled,
     }
 }
 
@@ -244,7 +263,7 @@ mod tests {
 
     fn field(inference: Inference) -> (Scalar, bool, Option<String>) {
         match inference {
-            Inference::Field { ty, note } => (ty.scalar, ty.optional, note),
+            Inference::Field { ty, note, .. } => (ty.scalar, ty.optional, note),
             Inference::LeftOut(reason) => panic!("left out: {reason}"),
         }
     }
