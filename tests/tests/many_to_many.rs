@@ -320,6 +320,24 @@ macro_rules! m2m_suite {
         }
 
         #[tokio::test]
+        async fn a_field_attaches_to_a_reopened_database_and_says_when_it_cannot() {
+            let dir = tempfile::tempdir().unwrap();
+            let options = || DbOptions::file(dir.path().join("m2m.db").to_string_lossy());
+            let db = open(options()).await;
+            let rust = tag(&db, "rust").await;
+            let mut a = article(&db, "A").await;
+            manager(&a.tags).add(&[&rust]).await.unwrap();
+            drop(db);
+            assert!(matches!(manager(&a.tags).count().await, Err(Error::NotAttached { .. })));
+            let again = open(options()).await;
+            a.tags.attach(&again).unwrap();
+            assert_eq!(manager(&a.tags).count().await.unwrap(), 1);
+            let mut by_hand = Article::default();
+            let err = by_hand.tags.attach(&again).unwrap_err();
+            assert!(matches!(&err, Error::NotAttached { reason, .. } if reason.contains("record.attach")), "{err:?}");
+        }
+
+        #[tokio::test]
         async fn with_count_through_two_many_to_many_steps_as_upstream() {
             let db = open(DbOptions::memory()).await;
             let d = door(&db);

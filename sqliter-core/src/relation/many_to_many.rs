@@ -104,6 +104,30 @@ impl<T, D> ManyToManyOf<T, D> {
         }
     }
 
+    /// Let the relation read and write through `db`, like
+    /// [`ForeignKeyOf::attach`](crate::ForeignKeyOf::attach): for a field of
+    /// a record read from or inserted into a database (say, one whose
+    /// database was dropped and reopened). The field of a record built by
+    /// hand knows neither the record's pk nor which relation it is, so it
+    /// is `Error::NotAttached`, saying to attach the record instead
+    /// (`record.attach(&db)`, which attaches every relation field).
+    pub fn attach(&mut self, db: &D) -> Result<()>
+    where
+        T: DbModel,
+        D: LinkedDb,
+    {
+        match &mut self.bound {
+            Some(bound) => {
+                bound.link = Some(db.link());
+                Ok(())
+            }
+            None => Err(Error::NotAttached {
+                model: T::META.model_name,
+                reason: "a many-to-many field of a record built by hand does not know its relation; attach the record: `record.attach(&db)`".to_owned(),
+            }),
+        }
+    }
+
     /// Whether the field belongs to a record read from or inserted into a
     /// database (only then can it answer).
     pub fn is_attached(&self) -> bool {
