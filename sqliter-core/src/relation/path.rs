@@ -143,6 +143,36 @@ impl<M: DbModel, T, D> PathFrom<M> for Column<M, ForeignKeyOf<T, D>> {
 /// `prefetch_related` (upstream takes several in one call): a single
 /// [`PathFrom`], an array, slice or `Vec` of them, or a tuple of up to six
 /// (typed paths of different types: `(Book::author(), Book::publisher())`).
+///
+/// ```
+/// use sqliter_core::{DbModel, ForeignKey, SqliterDB, prelude::*};
+///
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct Author { pk: i64, name: String }
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct Publisher { pk: i64, name: String }
+/// #[derive(DbModel, Debug, Clone, Default)]
+/// struct Book {
+///     pk: i64,
+///     #[sqliter(related_name = "books")]
+///     author: ForeignKey<Author>,
+///     #[sqliter(related_name = "books")]
+///     publisher: ForeignKey<Publisher>,
+/// }
+///
+/// # fn main() -> sqliter_core::Result<()> {
+/// let db = SqliterDB::open_in_memory()?;
+/// # db.create_table::<Author>()?; db.create_table::<Publisher>()?; db.create_table::<Book>()?;
+/// let ann = db.insert(Author { name: "Ann".into(), ..Default::default() })?;
+/// let tor = db.insert(Publisher { name: "Tor".into(), ..Default::default() })?;
+/// db.insert(Book { author: ForeignKey::to(&ann), publisher: ForeignKey::to(&tor), ..Default::default() })?;
+///
+/// let by_name = db.select::<Book>().select_related(["author", "publisher"]).fetch_all()?;
+/// let typed = db.select::<Book>().select_related((Book::author(), Book::publisher())).fetch_all()?;
+/// assert_eq!(by_name[0].publisher.get().unwrap().name, "Tor");
+/// assert_eq!(typed[0].author.get().unwrap().name, "Ann");
+/// # Ok(()) }
+/// ```
 pub trait PathsFrom<M> {
     /// Hand every path, in upstream's string form, to `each`; stop at the
     /// first error.
