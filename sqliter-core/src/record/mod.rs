@@ -275,7 +275,9 @@ fn changed_columns<M: DbModel>(
 }
 
 /// Write `columns` (table positions and their values) of `record` and
-/// bump its `updated_at`: what every save runs.
+/// bump its `updated_at`: what every save runs, whole record or partial,
+/// as `UPDATE t SET "updated_at" = ?, <columns> WHERE "pk" = ?` (text
+/// cached per column set).
 pub(crate) fn update_columns<M: DbModel>(
     session: &Session<'_>,
     record: &mut M,
@@ -285,37 +287,19 @@ pub(crate) fn update_columns<M: DbModel>(
     let update_err = |e| classify(Operation::Update, table, e);
     let positions: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
     let sql = M::model_sql().update_of(M::META, &positions);
-    update_by_pk(session, record, &sql, |_, stmt| {
-        for (n, (_, value)) in columns.iter().enumerate() {
-            stmt.raw_bind_parameter(
-                n + 2,
-                rusqlite::types::ToSqlOutput::Borrowed(value.as_ref()),
-            )
-            .map_err(update_err)?;
-        }
-        Ok(columns.len() + 2)
-    })
-}
-
-/// Run `UPDATE ... SET "updated_at" = ?, <columns> WHERE "pk" = ?` for
-/// `record` (`sql`), `bind` binding the columns from parameter 2 and
-/// returning the pk's position; bump the record's `updated_at`. Whole and
-/// partial records both save through here.
-pub(crate) fn update_by_pk<M: DbModel>(
-    session: &Session<'_>,
-    record: &mut M,
-    sql: &str,
-    bind: impl FnOnce(&M, &mut CachedStatement<'_>) -> Result<usize>,
-) -> Result<()> {
-    let table = M::META.table_name;
-    let update_err = |e| classify(Operation::Update, table, e);
     crate::schema::ensure_shape(session, M::META)?;
     session.begin_implicit()?;
     let now = unix_now();
-    let mut stmt = session.conn.prepare_cached(sql).map_err(update_err)?;
+    let mut stmt = session.conn.prepare_cached(&sql).map_err(update_err)?;
     stmt.raw_bind_parameter(1, now).map_err(update_err)?;
-    let pk_at = bind(record, &mut stmt)?;
-    stmt.raw_bind_parameter(pk_at, record.pk())
+    for (n, (_, value)) in columns.iter().enumerate() {
+        stmt.raw_bind_parameter(
+            n + 2,
+            rusqlite::types::ToSqlOutput::Borrowed(value.as_ref()),
+        )
+        .map_err(update_err)?;
+    }
+    stmt.raw_bind_parameter(columns.len() + 2, record.pk())
         .map_err(update_err)?;
     session.log_statement(&stmt);
     if stmt.raw_execute().map_err(update_err)? == 0 {
