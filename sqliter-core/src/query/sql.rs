@@ -384,6 +384,10 @@ fn write_relation_count(
     count: &super::aggregate::RelationCount,
     distinct: bool,
 ) {
+    // No parameters: with the text cached there is nothing to write.
+    if w.sql.is_none() {
+        return;
+    }
     if let [relation] = count.relations[..] {
         if let Via::Junction(side) = relation.via {
             // One many-to-many step: its junction rows, each a pair
@@ -462,6 +466,10 @@ fn write_relation_count(
 }
 
 fn write_columns(w: &mut Writer<'_>, spec: &QuerySpec) {
+    // Names only, no parameters: nothing to do when the text is cached.
+    if w.sql.is_none() {
+        return;
+    }
     let columns = spec.table.columns;
     match &spec.projection {
         Some(selected) => {

@@ -285,8 +285,7 @@ pub(crate) fn update_columns<M: DbModel>(
 ) -> Result<()> {
     let table = M::META.table_name;
     let update_err = |e| classify(Operation::Update, table, e);
-    let positions: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
-    let sql = M::model_sql().update_of(M::META, &positions);
+    let sql = M::model_sql().update_of(M::META, columns);
     crate::schema::ensure_shape(session, M::META)?;
     session.begin_implicit()?;
     let now = unix_now();

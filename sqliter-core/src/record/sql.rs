@@ -72,14 +72,14 @@ impl ModelSql {
 
     /// `UPDATE t SET "updated_at" = ?, <columns> = ? ... WHERE "pk" = ?`
     /// for the table positions `columns` of `meta` (this model's).
-    pub(crate) fn update_of(&self, meta: &TableMeta, columns: &[usize]) -> Arc<str> {
+    pub(crate) fn update_of<V>(&self, meta: &TableMeta, columns: &[(usize, V)]) -> Arc<str> {
         let build = || {
             let mut sql = format!(
                 "UPDATE {} SET \"updated_at\" = ?",
                 quote_ident(meta.table_name)
             );
-            for &i in columns {
-                let _ = write!(sql, ", {} = ?", quote_ident(meta.columns[i].column));
+            for (i, _) in columns {
+                let _ = write!(sql, ", {} = ?", quote_ident(meta.columns[*i].column));
             }
             sql.push_str(" WHERE \"pk\" = ?");
             Arc::<str>::from(sql)
@@ -87,7 +87,7 @@ impl ModelSql {
         if meta.columns.len() > 64 {
             return build();
         }
-        let bits = columns.iter().fold(0u64, |bits, &i| bits | (1 << i));
+        let bits = columns.iter().fold(0u64, |bits, (i, _)| bits | (1 << i));
         Arc::clone(self.updates.lock().entry(bits).or_insert_with(build))
     }
 }
