@@ -43,7 +43,8 @@ fn sync_door() -> Result<(), Error> {
     }
     println!("sync: flagged {flagged} readings while streaming");
 
-    // `update` finds the changed fields itself and writes only those.
+    // `update` saves the whole record, but leaves an unchanged foreign key's
+    // index alone.
     let mut first = db.select::<Reading>().fetch_one()?.expect("a reading");
     first.value = 0.5;
     db.update(&mut first)?;

@@ -647,9 +647,9 @@ impl AsyncSqliterDB {
     }
 
     /// Save a stored record and bump its `updated_at` (set on `record`
-    /// too); `RecordNotFound` if no row has its pk. Only the fields whose
-    /// value differs from the stored row's are written, in the same round
-    /// trip (see `SqliterDB::update`). A
+    /// too); `RecordNotFound` if no row has its pk. Afterwards the row
+    /// equals the record; an indexed field is written only if it changed,
+    /// in the same round trip (see `SqliterDB::update`). A
     /// [`Partial`](sqliter_core::Partial) record writes only the fields it
     /// loaded; a change to a field it did not load is `InvalidUpdate`.
     ///

@@ -69,6 +69,9 @@ door_tests!(
     bulk_insert_keeps_overridden_timestamps,
     update_writes_only_the_columns_that_changed,
     update_with_nothing_changed_still_bumps_updated_at,
+    update_leaves_the_row_equal_to_the_record,
+    update_reads_the_row_only_when_an_indexed_field_changed,
+    update_writes_a_unique_value_that_differs_only_in_case,
     update_fields_writes_only_the_named_fields,
     update_fields_refuses_unknown_and_reserved_fields,
 );
@@ -111,6 +114,73 @@ async fn update_writes_only_the_columns_that_changed<D: Door>() {
     db.update(&mut book).await.unwrap();
     assert_eq!(key_writes(&db).await, 1);
     assert_eq!(db.get::<Book>(book.pk).await.unwrap().unwrap(), book);
+}
+
+/// Columns changed behind the record's back (an indexed one and a plain
+/// one) are written back: after `update` the row is the record.
+async fn update_leaves_the_row_equal_to_the_record<D: Door>() {
+    let (db, mut book) = with_key_trigger::<D>().await;
+    let bob = db.insert(author("bob")).await.unwrap();
+    db.raw(&format!(
+        "UPDATE books SET title = 'Changed elsewhere' WHERE pk = {}",
+        book.pk
+    ))
+    .await;
+    db.update(&mut book).await.unwrap();
+    assert_eq!(db.get::<Book>(book.pk).await.unwrap().unwrap(), book);
+    assert_eq!(key_writes(&db).await, 0, "an unchanged key was written");
+    db.raw(&format!(
+        "UPDATE books SET author_id = {}, title = 'Again' WHERE pk = {}",
+        bob.pk, book.pk
+    ))
+    .await;
+    db.update(&mut book).await.unwrap();
+    assert_eq!(db.get::<Book>(book.pk).await.unwrap().unwrap(), book);
+}
+
+/// An unchanged key (the common save) is one statement; a changed one is
+/// compared with the stored row first, so only a moved value is written.
+async fn update_reads_the_row_only_when_an_indexed_field_changed<D: Door>() {
+    let (options, selects) = sqliter_tests::counting_selects(DbOptions::memory());
+    let db = D::open(options).await.unwrap();
+    db.create_table::<Author>().await.unwrap();
+    db.create_table::<Book>().await.unwrap();
+    let ann = db.insert(author("ann")).await.unwrap();
+    let bob = db.insert(author("bob")).await.unwrap();
+    let mut book = db
+        .insert(Book {
+            title: "Dune".into(),
+            author_id: ann.pk,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let before = selects.load(std::sync::atomic::Ordering::SeqCst);
+    book.title = "Dune Messiah".into();
+    db.update(&mut book).await.unwrap();
+    assert_eq!(selects.load(std::sync::atomic::Ordering::SeqCst), before);
+    book.author_id = bob.pk;
+    db.update(&mut book).await.unwrap();
+    assert_eq!(selects.load(std::sync::atomic::Ordering::SeqCst), before + 1);
+    assert_eq!(db.get::<Book>(book.pk).await.unwrap().unwrap(), book);
+}
+
+/// The unique column compares under `NOCASE` in this file: the save must
+/// not take "Ann@…" for the stored "ann@…" and skip it.
+async fn update_writes_a_unique_value_that_differs_only_in_case<D: Door>() {
+    let db = D::open(DbOptions::memory()).await.unwrap();
+    db.raw(
+        "CREATE TABLE authors (pk INTEGER PRIMARY KEY AUTOINCREMENT, created_at INTEGER NOT NULL, \
+         updated_at INTEGER NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE COLLATE NOCASE)",
+    )
+    .await;
+    let mut ann = db.insert(author("ann")).await.unwrap();
+    ann.email = "Ann@example.org".into();
+    db.update(&mut ann).await.unwrap();
+    assert_eq!(
+        db.get::<Author>(ann.pk).await.unwrap().unwrap().email,
+        "Ann@example.org"
+    );
 }
 
 async fn update_with_nothing_changed_still_bumps_updated_at<D: Door>() {

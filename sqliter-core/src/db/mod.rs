@@ -628,11 +628,13 @@ impl SqliterDB {
     }
 
     /// Save a stored record and bump its `updated_at`; `RecordNotFound` if
-    /// no row has its pk. Only the fields whose value differs from the
-    /// stored row's are written (read in the same call), so the indexes of
-    /// unchanged columns are not touched and an `UPDATE OF` trigger fires
-    /// only for what changed; [`update_fields`](Self::update_fields) names
-    /// them instead, with no read. A [`Partial`](crate::Partial)
+    /// no row has its pk. Afterwards the row equals the record (but for
+    /// `created_at`, never rewritten). An indexed field (unique, a foreign
+    /// key, in an index) is written only if its value differs from the
+    /// stored one, so its index is not touched by a save that left it
+    /// alone: the common save is one statement, and a changed key adds a
+    /// read of the row. [`update_fields`](Self::update_fields) writes the
+    /// named fields only. A [`Partial`](crate::Partial)
     /// record (read with `fields` / `exclude` / `only`) writes only the
     /// fields it loaded; a change to a field it did not load is
     /// `InvalidUpdate`, nothing written.

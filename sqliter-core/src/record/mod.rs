@@ -201,15 +201,39 @@ pub fn get_and_cache<M: DbModel>(
     crate::query::exec::answer(session, M::META.table_name, key, ttl, || Ok(found))
 }
 
-/// Save `record`: write the data columns whose value differs from the
-/// stored row's (read in the same call), and bump `updated_at`.
-/// `created_at` is never rewritten. Writing only what changed leaves the
-/// indexes of unchanged columns (a foreign key's) untouched, and leaves a
-/// column another connection changed meanwhile, that this record did not,
-/// as that writer left it.
+/// Save `record`: afterwards the stored row equals the record (but for
+/// `created_at`, which is never rewritten), and `updated_at` is bumped.
+///
+/// One statement does it when no indexed column (unique, foreign key, in
+/// an index) changed: it writes the other data columns and only compares
+/// the indexed ones, so their indexes and foreign key checks are left
+/// alone. When one did change, that statement writes nothing, and the
+/// columns that differ from the stored row (read now) are written, so the
+/// index is touched only for a value that moved.
 pub fn update<M: DbModel>(session: &Session<'_>, record: &mut M) -> Result<()> {
-    let changed = changed_columns(session, record)?;
-    update_columns(session, record, &changed)
+    let table = M::META.table_name;
+    let update_err = |e| classify(Operation::Update, table, e);
+    crate::schema::ensure_shape(session, M::META)?;
+    session.begin_implicit()?;
+    let now = unix_now();
+    let written = {
+        let mut stmt = session
+            .conn
+            .prepare_cached(&M::model_sql().save)
+            .map_err(update_err)?;
+        stmt.raw_bind_parameter(1, now).map_err(update_err)?;
+        record.bind_data(&mut stmt, 2)?;
+        stmt.raw_bind_parameter(M::model_sql().data_len + 2, record.pk())
+            .map_err(update_err)?;
+        session.log_statement(&stmt);
+        stmt.raw_execute().map_err(update_err)?
+    };
+    if written == 0 {
+        let changed = changed_columns(session, record)?;
+        return update_columns(session, record, &changed);
+    }
+    saved(session, record, now);
+    Ok(())
 }
 
 /// `update` of the named fields only, with no read (`update_fields`):
@@ -307,12 +331,17 @@ pub(crate) fn update_columns<M: DbModel>(
             key: record.pk(),
         });
     }
-    session.invalidate(table, false);
-    record.set_updated_at(now);
-    // A key replaced by hand (`book.author = ForeignKey::to(&other)`) has
-    // no link: it gets the database it was just saved in.
-    record.bind_relations(session.link, false);
+    saved(session, record, now);
     Ok(())
+}
+
+/// After a save wrote the row: the cache forgets the table, the record
+/// gets its `updated_at`, and a key replaced by hand (`book.author =
+/// ForeignKey::to(&other)`), which has no link, gets this database.
+fn saved<M: DbModel>(session: &Session<'_>, record: &mut M, now: i64) {
+    session.invalidate(M::META.table_name, false);
+    record.set_updated_at(now);
+    record.bind_relations(session.link, false);
 }
 
 /// Delete the row with primary key `pk`; `RecordNotFound` if there is none.

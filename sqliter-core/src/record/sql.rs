@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::model::{RowLayout, TableMeta};
+use crate::model::{ColumnMeta, RowLayout, TableMeta};
 use crate::session::quote_ident;
 
 /// Statement texts for one model.
@@ -23,6 +23,12 @@ pub struct ModelSql {
     pub select_by_pk: String,
     /// `DELETE FROM t WHERE "pk" = ?`.
     pub delete_by_pk: String,
+    /// What `update` runs first: every data column written, except the
+    /// indexed ones (unique, foreign key, in an index), which are compared
+    /// instead. Parameters: `?1` `updated_at`, then the data columns in
+    /// order (as `bind_data` binds them from 2), then the pk. It changes no
+    /// row when an indexed column differs, or the row is gone.
+    pub save: String,
     /// How many data columns the model has.
     pub data_len: usize,
     /// The layout of a row holding every column.
@@ -35,6 +41,42 @@ pub struct ModelSql {
 
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
+}
+
+/// Whether an `UPDATE` naming `column` would touch more than the row:
+/// an index entry, or a foreign key check.
+fn indexed(meta: &TableMeta, column: &ColumnMeta) -> bool {
+    column.unique
+        || column.foreign_key.is_some()
+        || meta
+            .indexes
+            .iter()
+            .any(|index| index.columns.contains(&column.column))
+}
+
+/// `ModelSql::save`. An indexed column is compared, not written, so the
+/// common save (a key unchanged) leaves its index alone in one statement;
+/// the comparison is binary (`COLLATE BINARY` wins over the column's own
+/// collation), so a value that differs only in case under `NOCASE` is
+/// still written.
+fn save_sql(meta: &TableMeta) -> String {
+    let mut set = String::from("\"updated_at\" = ?1");
+    let mut guards = String::new();
+    let mut n = 1;
+    for column in meta.data_columns() {
+        n += 1;
+        let name = quote_ident(column.column);
+        if indexed(meta, column) {
+            let _ = write!(guards, " AND {name} IS ?{n} COLLATE BINARY");
+        } else {
+            let _ = write!(set, ", {name} = ?{n}");
+        }
+    }
+    format!(
+        "UPDATE {} SET {set} WHERE \"pk\" = ?{}{guards}",
+        quote_ident(meta.table_name),
+        n + 1
+    )
 }
 
 impl ModelSql {
@@ -61,6 +103,7 @@ impl ModelSql {
         Self {
             select_by_pk: format!("SELECT {column_list} FROM {table} WHERE \"pk\" = ?"),
             delete_by_pk: format!("DELETE FROM {table} WHERE \"pk\" = ?"),
+            save: save_sql(meta),
             column_list,
             insert,
             insert_with_pk,
