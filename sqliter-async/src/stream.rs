@@ -12,7 +12,7 @@ use sqliter_core::{Error, Record, Result};
 
 use crate::db::AsyncSqliterDB;
 
-type Batch<R> = Pin<Box<dyn Future<Output = Result<(Vec<R>, Box<Cursor>)>> + Send>>;
+type Batch<R> = Pin<Box<dyn Future<Output = Result<(VecDeque<R>, Box<Cursor>)>> + Send>>;
 
 enum State<R> {
     /// No batch asked for yet.
@@ -20,7 +20,7 @@ enum State<R> {
     /// A batch on its way from the database thread.
     Loading(Batch<R>),
     /// A batch arrived before the rows in hand were used up.
-    Fetched(Result<(Vec<R>, Box<Cursor>)>),
+    Fetched(Result<(VecDeque<R>, Box<Cursor>)>),
     /// Every row handed over, or an error (handed over once) ended it.
     Ended(Option<Error>),
 }
@@ -57,12 +57,14 @@ impl<R: Record> RowStream<R> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_row(cx)).await
     }
 
-    /// The next batch, asked of the database thread.
-    fn load(&self, mut cursor: Box<Cursor>) -> Batch<R> {
+    /// The next batch, asked of the database thread, read into `rows` (a
+    /// drained buffer: the two buffers take turns, so the stream allocates
+    /// them once).
+    fn load(&self, mut cursor: Box<Cursor>, mut rows: VecDeque<R>) -> Batch<R> {
         let db = self.db.clone();
         Box::pin(async move {
             db.on_thread(move |s| {
-                let rows = cursor.next_batch::<R>(s)?;
+                cursor.next_batch::<R>(s, &mut rows)?;
                 Ok((rows, cursor))
             })
             .await
@@ -71,37 +73,46 @@ impl<R: Record> RowStream<R> {
 
     /// Rows from the batch in hand; meanwhile the next batch is read on
     /// the database thread (asked for as soon as the one before arrives),
-    /// so the round trip overlaps the caller's work on these rows.
+    /// so the round trip overlaps the caller's work on these rows. The
+    /// batch on its way is polled once when asked for (which sends the
+    /// request) and again only once the rows in hand are used up: a row
+    /// from the buffer costs no poll of the channel.
     fn poll_row(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<R>>> {
         loop {
-            if let State::Loading(batch) = &mut self.state {
-                if let Poll::Ready(fetched) = batch.as_mut().poll(cx) {
-                    self.state = State::Fetched(fetched);
-                }
-            }
             if let Some(row) = self.buffer.pop_front() {
                 return Poll::Ready(Some(Ok(row)));
             }
             self.state = match std::mem::replace(&mut self.state, State::Ended(None)) {
                 State::Idle(cursor) if cursor.is_done() => State::Ended(None),
-                State::Idle(cursor) => State::Loading(self.load(cursor)),
-                // Polled above: still on its way.
-                State::Loading(batch) => {
-                    self.state = State::Loading(batch);
-                    return Poll::Pending;
-                }
+                State::Idle(cursor) => self.ask(cx, cursor, VecDeque::new()),
+                State::Loading(mut batch) => match batch.as_mut().poll(cx) {
+                    Poll::Ready(fetched) => State::Fetched(fetched),
+                    Poll::Pending => {
+                        self.state = State::Loading(batch);
+                        return Poll::Pending;
+                    }
+                },
                 State::Fetched(Ok((rows, cursor))) => {
-                    self.buffer = rows.into();
+                    let drained = std::mem::replace(&mut self.buffer, rows);
                     if cursor.is_done() {
                         State::Ended(None)
                     } else {
-                        State::Loading(self.load(cursor))
+                        self.ask(cx, cursor, drained)
                     }
                 }
                 State::Fetched(Err(e)) => State::Ended(Some(e)),
                 // Handed over once; the state is left `Ended(None)`.
                 State::Ended(error) => return Poll::Ready(error.map(Err)),
             };
+        }
+    }
+
+    /// Ask for the next batch now: the first poll sends the request.
+    fn ask(&self, cx: &mut Context<'_>, cursor: Box<Cursor>, rows: VecDeque<R>) -> State<R> {
+        let mut batch = self.load(cursor, rows);
+        match batch.as_mut().poll(cx) {
+            Poll::Ready(fetched) => State::Fetched(fetched),
+            Poll::Pending => State::Loading(batch),
         }
     }
 }

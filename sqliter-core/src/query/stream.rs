@@ -112,17 +112,24 @@ impl Cursor {
         self.done
     }
 
-    /// The next batch of rows (empty once done).
-    pub fn next_batch<R: Record>(&mut self, session: &Session<'_>) -> Result<Vec<R>> {
+    /// The next batch of rows (none once done), appended to `rows`. The
+    /// caller hands back the buffer it drained: one allocation for the
+    /// whole stream rather than one per batch, which also keeps the
+    /// allocator's small free chunks in place for the next batch's rows.
+    pub fn next_batch<R: Record>(
+        &mut self,
+        session: &Session<'_>,
+        rows: &mut VecDeque<R>,
+    ) -> Result<()> {
         if self.done {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let want = self.remaining.map_or(self.batch, |n| {
             self.batch.min(usize::try_from(n).unwrap_or(usize::MAX))
         });
         if want == 0 {
             self.done = true;
-            return Ok(Vec::new());
+            return Ok(());
         }
         self.spec.limit = Some(i64::try_from(want).unwrap_or(i64::MAX));
         // The sort key of a full batch's last row, read from the row (a
@@ -137,11 +144,13 @@ impl Cursor {
             .collect();
         let loaded: Option<Arc<[usize]>> = self.spec.projection.as_deref().map(Arc::from);
         let table = self.spec.table.table_name;
-        let mut rows: Vec<R> = Vec::with_capacity(want);
+        rows.reserve(want);
+        let mut read = 0;
         let mut last = None;
         super::exec::for_each_row::<R::Model>(session, &self.spec, |record, row| {
-            rows.push(R::from_query(record, loaded.as_ref())?);
-            if rows.len() == want {
+            rows.push_back(R::from_query(record, loaded.as_ref())?);
+            read += 1;
+            if read == want {
                 let values = positions
                     .iter()
                     .map(|&at| row.get_ref(at).map(Value::from_ref))
@@ -154,7 +163,7 @@ impl Cursor {
         // The offset applies once, before the first row.
         self.spec.offset = None;
         if let Some(n) = &mut self.remaining {
-            *n = n.saturating_sub(rows.len() as u64);
+            *n = n.saturating_sub(read as u64);
         }
         match last {
             Some(values) => {
@@ -168,7 +177,7 @@ impl Cursor {
             }
             None => self.done = true,
         }
-        Ok(rows)
+        Ok(())
     }
 }
 
@@ -204,14 +213,13 @@ impl<R: Record> Iterator for Rows<'_, R> {
             Ok(_) => return None,
             Err(error) => return error.take().map(Err),
         };
-        match self.db.with_session(|s| cursor.next_batch::<R>(s)) {
-            Ok(rows) => {
-                self.buffer = rows.into();
-                self.buffer.pop_front().map(Ok)
-            }
+        let buffer = &mut self.buffer;
+        match self.db.with_session(|s| cursor.next_batch::<R>(s, buffer)) {
+            Ok(()) => self.buffer.pop_front().map(Ok),
             // One error, then the end: the caller decides whether to
             // start again.
             Err(e) => {
+                self.buffer.clear();
                 self.cursor = Err(None);
                 Some(Err(e))
             }
