@@ -82,7 +82,7 @@ fn by_pk_sql() -> String {
 }
 fn filter_sql() -> String {
     format!(
-        "{SELECT_COLUMNS} WHERE \"year\" >= ? AND \"in_print\" = ? ORDER BY \"title\" ASC LIMIT ?"
+        "{SELECT_COLUMNS} WHERE \"year\" >= ? AND \"in_print\" = ? ORDER BY \"title\" ASC LIMIT 1000"
     )
 }
 fn all_sql() -> String {
@@ -157,7 +157,7 @@ fn raw_query(
 }
 
 fn raw_filter(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Book>> {
-    raw_query(conn, &filter_sql(), rusqlite::params![2000, true, 1000])
+    raw_query(conn, &filter_sql(), rusqlite::params![2000, true])
 }
 
 fn raw_all(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Book>> {
