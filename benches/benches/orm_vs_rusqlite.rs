@@ -6,226 +6,39 @@
 //!
 //! Baselines are what a careful hand-written program does: `prepare_cached`
 //! statements and decoding by column index into the same struct (sync), and
-//! the same inside one tokio-rusqlite `call` per operation (async).
+//! the same inside one tokio-rusqlite `call` per operation (async). The
+//! models, data and sync baseline are `sqliter_benches::books`, shared with
+//! the `diesel` benchmark.
 
 // Small counts and sizes turned into floats for display.
 #![allow(clippy::cast_precision_loss)]
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::path::Path;
+use std::sync::atomic::AtomicI64;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
 use peak_alloc::PeakAlloc;
 use sqliter_async::AsyncSqliterDB;
+use sqliter_benches::books::{
+    book, checkpoint, next_pk, orm_aggregate, raw_aggregate, raw_all, raw_bulk, raw_filter,
+    raw_get, raw_insert, raw_update, seeded, sync_orm, sync_raw, Book, BOOKS,
+};
 use sqliter_benches::{print_table, tune};
 use sqliter_core::prelude::*;
-use sqliter_core::query::Aggregate;
-use sqliter_core::{DbModel, DbOptions, SqliterDB};
+use sqliter_core::{DbOptions, SqliterDB};
 
 #[global_allocator]
 static ALLOCATOR: PeakAlloc = PeakAlloc;
 
-const BOOKS: i64 = 10_000;
-const AUTHORS: i64 = 100;
-
-#[derive(DbModel, Debug, Clone, Default)]
-struct Author {
-    pk: i64,
-    created_at: i64,
-    updated_at: i64,
-    name: String,
-    email: String,
-}
-
-#[derive(DbModel, Debug, Clone, Default)]
-struct Book {
-    pk: i64,
-    created_at: i64,
-    updated_at: i64,
-    title: String,
-    year: i32,
-    price: f64,
-    in_print: bool,
-    #[sqliter(foreign_key = Author)]
-    author_id: i64,
-}
-
-fn book(i: i64) -> Book {
-    Book {
-        title: format!("Book {:05}", (i * 7919) % BOOKS),
-        year: i32::try_from(1950 + i % 75).unwrap_or(2000),
-        price: 5.0 + (i % 40) as f64 / 2.0,
-        in_print: i % 3 != 0,
-        author_id: 1 + i % AUTHORS,
-        ..Default::default()
-    }
-}
-
-fn now() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap()
-}
-
-// ---------------------------------------------------------------- baseline
-
-const INSERT_SQL: &str = "INSERT INTO \"books\" (\"created_at\", \"updated_at\", \"title\", \"year\", \"price\", \"in_print\", \"author_id\") VALUES (?, ?, ?, ?, ?, ?, ?)";
-const SELECT_COLUMNS: &str = "SELECT \"pk\", \"created_at\", \"updated_at\", \"title\", \"year\", \"price\", \"in_print\", \"author_id\" FROM \"books\"";
-
-fn by_pk_sql() -> String {
-    format!("{SELECT_COLUMNS} WHERE \"pk\" = ?")
-}
-fn filter_sql() -> String {
-    format!(
-        "{SELECT_COLUMNS} WHERE \"year\" >= ? AND \"in_print\" = ? ORDER BY \"title\" ASC LIMIT 1000"
-    )
-}
-fn all_sql() -> String {
-    format!("{SELECT_COLUMNS} ORDER BY \"pk\" ASC")
-}
 const COUNT_SQL: &str = "SELECT COUNT(*) FROM \"books\" WHERE \"year\" >= ?";
-/// What a person writes when one field (the price) changed.
-const UPDATE_SQL: &str = "UPDATE \"books\" SET \"price\" = ?, \"updated_at\" = ? WHERE \"pk\" = ?";
-
-fn decode(row: &rusqlite::Row<'_>) -> rusqlite::Result<Book> {
-    Ok(Book {
-        pk: row.get(0)?,
-        created_at: row.get(1)?,
-        updated_at: row.get(2)?,
-        title: row.get(3)?,
-        year: row.get(4)?,
-        price: row.get(5)?,
-        in_print: row.get(6)?,
-        author_id: row.get(7)?,
-    })
-}
-
-fn raw_insert(conn: &rusqlite::Connection, b: &Book) -> rusqlite::Result<i64> {
-    let t = now();
-    let mut stmt = conn.prepare_cached(INSERT_SQL)?;
-    stmt.execute(rusqlite::params![
-        t,
-        t,
-        b.title,
-        b.year,
-        b.price,
-        b.in_print,
-        b.author_id
-    ])?;
-    Ok(conn.last_insert_rowid())
-}
-
-fn raw_bulk(conn: &rusqlite::Connection, books: &[Book]) -> rusqlite::Result<()> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    {
-        let t = now();
-        let mut stmt = conn.prepare_cached(INSERT_SQL)?;
-        for b in books {
-            stmt.execute(rusqlite::params![
-                t,
-                t,
-                b.title,
-                b.year,
-                b.price,
-                b.in_print,
-                b.author_id
-            ])?;
-        }
-    }
-    conn.execute_batch("COMMIT")
-}
-
-fn raw_get(conn: &rusqlite::Connection, pk: i64) -> rusqlite::Result<Option<Book>> {
-    let mut stmt = conn.prepare_cached(&by_pk_sql())?;
-    let mut rows = stmt.query([pk])?;
-    rows.next()?.map(decode).transpose()
-}
-
-fn raw_query(
-    conn: &rusqlite::Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> rusqlite::Result<Vec<Book>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params, decode)?;
-    rows.collect()
-}
-
-fn raw_filter(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Book>> {
-    raw_query(conn, &filter_sql(), rusqlite::params![2000, true])
-}
-
-fn raw_all(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Book>> {
-    raw_query(conn, &all_sql(), [])
-}
 
 fn raw_count(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
     conn.prepare_cached(COUNT_SQL)?
         .query_row([2000], |r| r.get(0))
 }
 
-const AGGREGATE_SQL: &str = "SELECT \"author_id\", COUNT(*) AS \"books\", AVG(\"price\") AS \"mean_price\" FROM \"books\" GROUP BY \"author_id\" ORDER BY \"author_id\" ASC";
-
-/// Per author: books and mean price.
-fn raw_aggregate(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<(i64, i64, f64)>> {
-    let mut stmt = conn.prepare_cached(AGGREGATE_SQL)?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    rows.collect()
-}
-
-fn orm_aggregate<Q: QueryChain<Model = Book>>(query: Q) -> Q {
-    query
-        .group_by(["author_id"])
-        .annotate("books", Aggregate::count())
-        .annotate("mean_price", Aggregate::avg("price"))
-}
-
-fn raw_update(conn: &rusqlite::Connection, b: &Book) -> rusqlite::Result<usize> {
-    let mut stmt = conn.prepare_cached(UPDATE_SQL)?;
-    stmt.execute(rusqlite::params![b.price, now(), b.pk])
-}
-
 // ------------------------------------------------------------------ setup
-
-/// A file database with WAL and `synchronous = NORMAL`, seeded with 100
-/// authors and 10,000 books through SQLiter (so both sides read the same).
-fn seeded(dir: &Path, name: &str) -> PathBuf {
-    let path = dir.join(name);
-    let db = SqliterDB::open(path.to_string_lossy()).unwrap();
-    db.with_connection(|c| c.pragma_update(None, "journal_mode", "WAL"))
-        .unwrap()
-        .unwrap();
-    db.create_table::<Author>().unwrap();
-    db.create_table::<Book>().unwrap();
-    let mut authors: Vec<Author> = (0..AUTHORS)
-        .map(|i| Author {
-            name: format!("Author {i}"),
-            email: format!("a{i}@example.org"),
-            ..Default::default()
-        })
-        .collect();
-    db.bulk_insert(&mut authors).unwrap();
-    let mut books: Vec<Book> = (0..BOOKS).map(book).collect();
-    db.bulk_insert(&mut books).unwrap();
-    path
-}
-
-fn sync_orm(path: &Path) -> SqliterDB {
-    let db = SqliterDB::new(DbOptions::file(path.to_string_lossy())).unwrap();
-    db.with_connection(tune).unwrap().unwrap();
-    db
-}
-
-fn sync_raw(path: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    tune(&conn).unwrap();
-    conn
-}
 
 async fn async_orm(path: &Path) -> AsyncSqliterDB {
     let db = AsyncSqliterDB::create(DbOptions::file(path.to_string_lossy()))
@@ -241,19 +54,7 @@ async fn async_raw(path: &Path) -> tokio_rusqlite::Connection {
     conn
 }
 
-/// A pk that walks through the table.
-fn next_pk(counter: &AtomicI64) -> i64 {
-    1 + counter.fetch_add(7, Ordering::Relaxed) % BOOKS
-}
-
 // ------------------------------------------------------------- benchmarks
-
-/// Fold the WAL back into the file, so one benchmark's writes do not slow
-/// the next one's reads.
-fn checkpoint(conn: &rusqlite::Connection) {
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
-        .unwrap();
-}
 
 /// Saving a record in hand after one field (the price) changed.
 fn sync_update_benches(c: &mut Criterion, orm: &SqliterDB, raw: &rusqlite::Connection) {

@@ -1,5 +1,9 @@
 //! Benchmarks live in `benches/`; see the README's "Performance" section.
-//! This crate holds what the benchmark programs share: the summary table.
+//! This crate holds what the benchmark programs share: criterion's
+//! settings, the PRAGMAs, the summary tables, and (in [`books`]) the
+//! authors-and-books workload with its hand-written baseline.
+
+pub mod books;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,7 +13,21 @@ use criterion::Criterion;
 /// Criterion as every benchmark program here runs it (20 samples, short
 /// warm-up, command-line filters honoured), and where it writes results.
 pub fn criterion() -> (Criterion, PathBuf) {
-    let output = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion");
+    configured(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"))
+}
+
+/// [`criterion`] writing under `target/criterion/<name>`, for a program
+/// whose group and function names another program uses too (`diesel`
+/// beside `orm_vs_rusqlite`), so neither reads the other's medians.
+pub fn criterion_under(name: &str) -> (Criterion, PathBuf) {
+    configured(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/criterion")
+            .join(name),
+    )
+}
+
+fn configured(output: PathBuf) -> (Criterion, PathBuf) {
     let criterion = Criterion::default()
         .output_directory(&output)
         .sample_size(20)
@@ -19,10 +37,13 @@ pub fn criterion() -> (Criterion, PathBuf) {
     (criterion, output)
 }
 
-/// The settings both sides of every comparison run with.
+/// The settings every side of every comparison runs with, as SQL (what
+/// [`tune`] runs, and what a connection that is not rusqlite's runs).
+pub const TUNE_SQL: &str = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+/// The settings both sides of every comparison run with ([`TUNE_SQL`]).
 pub fn tune(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", true)
+    conn.execute_batch(TUNE_SQL)
 }
 
 /// The median of one benchmark, from criterion's saved estimates.
@@ -48,18 +69,45 @@ fn format_ns(ns: f64) -> String {
 
 /// A markdown table of `groups`, comparing function `after` to `before`.
 pub fn print_table(output: &Path, groups: &[&str], (before, after): (&str, &str)) {
-    println!("\n| workload | {before} | {after} | ratio |\n|---|---|---|---|");
+    print_ratios(output, groups, before, &[after]);
+}
+
+/// A markdown table of `groups`: the median of function `baseline`, of
+/// each of `others`, then each of `others` as a ratio to `baseline` (one
+/// column "ratio" when there is one other). A group is left out when the
+/// baseline or every other has no saved median.
+pub fn print_ratios(output: &Path, groups: &[&str], baseline: &str, others: &[&str]) {
+    let mut header = vec!["workload".to_owned(), baseline.to_owned()];
+    header.extend(others.iter().map(|other| (*other).to_owned()));
+    if let [_] = others {
+        header.push("ratio".to_owned());
+    } else {
+        header.extend(others.iter().map(|other| format!("{other} / {baseline}")));
+    }
+    println!(
+        "\n| {} |\n|{}",
+        header.join(" | "),
+        "---|".repeat(header.len())
+    );
     for group in groups {
-        if let (Some(base), Some(orm)) = (
-            median_ns(output, group, before),
-            median_ns(output, group, after),
-        ) {
-            println!(
-                "| {group} | {} | {} | {:.3}x |",
-                format_ns(base),
-                format_ns(orm),
-                orm / base
-            );
+        let Some(base) = median_ns(output, group, baseline) else {
+            continue;
+        };
+        let medians: Vec<Option<f64>> = others
+            .iter()
+            .map(|other| median_ns(output, group, other))
+            .collect();
+        if medians.iter().all(Option::is_none) {
+            continue;
         }
+        let missing = || "-".to_owned();
+        let mut row = vec![(*group).to_owned(), format_ns(base)];
+        row.extend(medians.iter().map(|m| m.map_or_else(missing, format_ns)));
+        row.extend(
+            medians
+                .iter()
+                .map(|m| m.map_or_else(missing, |m| format!("{:.3}x", m / base))),
+        );
+        println!("| {} |", row.join(" | "));
     }
 }
