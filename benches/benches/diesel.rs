@@ -15,15 +15,14 @@
 //! `target/criterion/diesel`, apart from `orm_vs_rusqlite`'s groups of the
 //! same names.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::AtomicI64;
 
 use criterion::{BatchSize, Criterion};
 use sqliter_benches::books::{
-    self, book, checkpoint, decode, next_pk, orm_aggregate, raw_aggregate, raw_all, raw_bulk,
-    raw_filter, raw_get, raw_insert, raw_update, seeded, seeded_with, sync_orm, sync_raw, Author,
-    Book, AUTHORS, BOOKS, SELECT_COLUMNS,
+    self, book, checkpoint, next_pk, orm_aggregate, raw_aggregate, raw_all, raw_authors_with_books,
+    raw_bulk, raw_filter, raw_get, raw_insert, raw_update, seeded, seeded_with, sync_orm, sync_raw,
+    Author, Book, AUTHORS, BOOKS,
 };
 use sqliter_benches::{print_ratios, TUNE_SQL};
 use sqliter_core::prelude::*;
@@ -242,46 +241,6 @@ mod orm {
 }
 
 // ---------------------------------------------------------------- baseline
-
-const AUTHORS_SQL: &str =
-    "SELECT \"pk\", \"created_at\", \"updated_at\", \"name\", \"email\" FROM \"authors\" ORDER BY \"pk\"";
-
-fn decode_author(row: &rusqlite::Row<'_>) -> rusqlite::Result<Author> {
-    Ok(Author {
-        pk: row.get(0)?,
-        created_at: row.get(1)?,
-        updated_at: row.get(2)?,
-        name: row.get(3)?,
-        email: row.get(4)?,
-    })
-}
-
-/// Authors, then their books by one `IN` list, grouped per author (as
-/// `relations`' prefetch baseline, with every column of both tables).
-fn raw_authors_with_books(
-    conn: &rusqlite::Connection,
-) -> rusqlite::Result<Vec<(Author, Vec<Book>)>> {
-    let mut stmt = conn.prepare_cached(AUTHORS_SQL)?;
-    let authors: Vec<Author> = stmt
-        .query_map([], decode_author)?
-        .collect::<rusqlite::Result<_>>()?;
-    let marks = vec!["?"; authors.len()].join(", ");
-    let sql = format!("{SELECT_COLUMNS} WHERE \"author_id\" IN ({marks}) ORDER BY \"pk\"");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let pks = authors.iter().map(|a| a.pk);
-    let mut groups: HashMap<i64, Vec<Book>> = HashMap::with_capacity(authors.len());
-    for book in stmt.query_map(rusqlite::params_from_iter(pks), decode)? {
-        let book = book?;
-        groups.entry(book.author_id).or_default().push(book);
-    }
-    Ok(authors
-        .into_iter()
-        .map(|a| {
-            let books = groups.remove(&a.pk).unwrap_or_default();
-            (a, books)
-        })
-        .collect())
-}
 
 // ------------------------------------------------------------- benchmarks
 

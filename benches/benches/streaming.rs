@@ -8,85 +8,18 @@
 // Counts and byte sizes turned into floats for display.
 #![allow(clippy::cast_precision_loss)]
 
-use std::path::Path;
 
 use criterion::Criterion;
 use peak_alloc::PeakAlloc;
 use sqliter_async::AsyncSqliterDB;
+use sqliter_benches::streaming::{async_orm_visit, orm_visit, raw_visit, seed_readings};
 use sqliter_benches::{print_table, tune};
-use sqliter_core::{DbModel, DbOptions, SqliterDB};
+use sqliter_core::{DbOptions, SqliterDB};
 
 #[global_allocator]
 static ALLOCATOR: PeakAlloc = PeakAlloc;
 
 const ROWS: i64 = 1_000_000;
-
-#[derive(DbModel, Debug, Clone, Default)]
-struct Reading {
-    pk: i64,
-    created_at: i64,
-    updated_at: i64,
-    sensor: String,
-    value: f64,
-}
-
-const SELECT: &str =
-    "SELECT \"pk\", \"created_at\", \"updated_at\", \"sensor\", \"value\" FROM \"readings\" ORDER BY \"pk\"";
-
-fn decode(row: &rusqlite::Row<'_>) -> rusqlite::Result<Reading> {
-    Ok(Reading {
-        pk: row.get(0)?,
-        created_at: row.get(1)?,
-        updated_at: row.get(2)?,
-        sensor: row.get(3)?,
-        value: row.get(4)?,
-    })
-}
-
-/// What a visit does with each row: enough that it cannot be skipped.
-fn visit(sum: &mut f64, r: &Reading) {
-    *sum += r.value + r.sensor.len() as f64;
-}
-
-fn raw_visit(conn: &rusqlite::Connection) -> rusqlite::Result<f64> {
-    let mut stmt = conn.prepare_cached(SELECT)?;
-    let mut rows = stmt.query([])?;
-    let mut sum = 0.0;
-    while let Some(row) = rows.next()? {
-        visit(&mut sum, &decode(row)?);
-    }
-    Ok(sum)
-}
-
-fn orm_visit(db: &SqliterDB) -> f64 {
-    let mut sum = 0.0;
-    for r in &db.select::<Reading>() {
-        visit(&mut sum, &r.unwrap());
-    }
-    sum
-}
-
-async fn async_orm_visit(db: &AsyncSqliterDB) -> f64 {
-    let mut sum = 0.0;
-    let mut rows = db.select::<Reading>().stream();
-    while let Some(r) = rows.next().await {
-        visit(&mut sum, &r.unwrap());
-    }
-    sum
-}
-
-fn seed(path: &Path) {
-    let db = SqliterDB::open(path.to_string_lossy()).unwrap();
-    db.create_table::<Reading>().unwrap();
-    let mut rows: Vec<Reading> = (0..ROWS)
-        .map(|i| Reading {
-            sensor: format!("sensor-{}", i % 97),
-            value: (i % 1000) as f64 / 10.0,
-            ..Default::default()
-        })
-        .collect();
-    db.bulk_insert(&mut rows).unwrap();
-}
 
 /// Peak heap above the starting point during `f`.
 fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
@@ -101,7 +34,7 @@ fn main() {
     let criterion: &mut Criterion = &mut criterion;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stream.db");
-    seed(&path);
+    seed_readings(&path, ROWS);
 
     let raw = rusqlite::Connection::open(&path).unwrap();
     tune(&raw).unwrap();

@@ -3,6 +3,7 @@
 //! hand-written rusqlite baseline (`prepare_cached` statements, decoding
 //! by column index into the same struct).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -182,6 +183,46 @@ pub fn orm_aggregate<Q: QueryChain<Model = Book>>(query: Q) -> Q {
 pub fn raw_update(conn: &rusqlite::Connection, b: &Book) -> rusqlite::Result<usize> {
     let mut stmt = conn.prepare_cached(UPDATE_SQL)?;
     stmt.execute(rusqlite::params![b.price, now(), b.pk])
+}
+
+pub const AUTHORS_SQL: &str =
+    "SELECT \"pk\", \"created_at\", \"updated_at\", \"name\", \"email\" FROM \"authors\" ORDER BY \"pk\"";
+
+pub fn decode_author(row: &rusqlite::Row<'_>) -> rusqlite::Result<Author> {
+    Ok(Author {
+        pk: row.get(0)?,
+        created_at: row.get(1)?,
+        updated_at: row.get(2)?,
+        name: row.get(3)?,
+        email: row.get(4)?,
+    })
+}
+
+/// Authors, then their books by one `IN` list, grouped per author (as
+/// `relations`' prefetch baseline, with every column of both tables).
+pub fn raw_authors_with_books(
+    conn: &rusqlite::Connection,
+) -> rusqlite::Result<Vec<(Author, Vec<Book>)>> {
+    let mut stmt = conn.prepare_cached(AUTHORS_SQL)?;
+    let authors: Vec<Author> = stmt
+        .query_map([], decode_author)?
+        .collect::<rusqlite::Result<_>>()?;
+    let marks = vec!["?"; authors.len()].join(", ");
+    let sql = format!("{SELECT_COLUMNS} WHERE \"author_id\" IN ({marks}) ORDER BY \"pk\"");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let pks = authors.iter().map(|a| a.pk);
+    let mut groups: HashMap<i64, Vec<Book>> = HashMap::with_capacity(authors.len());
+    for book in stmt.query_map(rusqlite::params_from_iter(pks), decode)? {
+        let book = book?;
+        groups.entry(book.author_id).or_default().push(book);
+    }
+    Ok(authors
+        .into_iter()
+        .map(|a| {
+            let books = groups.remove(&a.pk).unwrap_or_default();
+            (a, books)
+        })
+        .collect())
 }
 
 // ------------------------------------------------------------------ setup

@@ -1,9 +1,11 @@
 //! Benchmarks live in `benches/`; see the README's "Performance" section.
 //! This crate holds what the benchmark programs share: criterion's
 //! settings, the PRAGMAs, the summary tables, and (in [`books`]) the
-//! authors-and-books workload with its hand-written baseline.
+//! authors-and-books workload with its hand-written baseline, and (in
+//! [`streaming`]) the readings visited one by one.
 
 pub mod books;
+pub mod streaming;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
