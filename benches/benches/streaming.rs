@@ -8,7 +8,6 @@
 // Counts and byte sizes turned into floats for display.
 #![allow(clippy::cast_precision_loss)]
 
-
 use criterion::Criterion;
 use peak_alloc::PeakAlloc;
 use sqliter_async::AsyncSqliterDB;
