@@ -11,7 +11,9 @@
 use criterion::Criterion;
 use peak_alloc::PeakAlloc;
 use sqliter_async::AsyncSqliterDB;
-use sqliter_benches::streaming::{async_orm_visit, orm_visit, raw_visit, seed_readings};
+use sqliter_benches::streaming::{
+    async_orm_visit, async_run_visit, orm_visit, raw_visit, seed_readings,
+};
 use sqliter_benches::{print_table, tune};
 use sqliter_core::{DbOptions, SqliterDB};
 
@@ -64,6 +66,8 @@ fn main() {
         (sum - expected).abs() < 1e-6,
         "the async stream missed rows"
     );
+    let sum = runtime.block_on(async_run_visit(&async_orm));
+    assert!((sum - expected).abs() < 1e-6, "the run block missed rows");
 
     let mut g = criterion.benchmark_group("sync/stream_1m");
     g.sample_size(10);
@@ -80,6 +84,9 @@ fn main() {
     g.bench_function("sqliter", |b| {
         b.to_async(&runtime).iter(|| async_orm_visit(&async_orm));
     });
+    g.bench_function("sqliter_run", |b| {
+        b.to_async(&runtime).iter(|| async_run_visit(&async_orm));
+    });
     g.finish();
 
     criterion.final_summary();
@@ -88,6 +95,7 @@ fn main() {
         &["sync/stream_1m", "async/stream_1m"],
         ("baseline", "sqliter"),
     );
+    print_table(&output, &["async/stream_1m"], ("baseline", "sqliter_run"));
     let kib = |n: usize| n as f64 / 1024.0;
     println!(
         "\npeak heap while visiting {ROWS} rows: baseline loop {:.0} KiB, sqliter iter {:.0} KiB, sqliter stream {:.0} KiB",

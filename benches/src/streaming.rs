@@ -64,6 +64,13 @@ pub async fn async_orm_visit(db: &AsyncSqliterDB) -> f64 {
     sum
 }
 
+/// The sync door's loop inside one `run` block: every row visited on the
+/// database thread, in one round trip (what to write when the rows need
+/// not cross to the caller's task).
+pub async fn async_run_visit(db: &AsyncSqliterDB) -> f64 {
+    db.run(|db| Ok(orm_visit(db))).await.unwrap()
+}
+
 /// A database of `rows` readings at `path`, written through SQLiter.
 pub fn seed_readings(path: &Path, rows: i64) -> PathBuf {
     let db = SqliterDB::open(path.to_string_lossy()).unwrap();
