@@ -103,9 +103,8 @@ pub fn decode(row: &rusqlite::Row<'_>) -> rusqlite::Result<Book> {
     })
 }
 
-pub fn raw_insert(conn: &rusqlite::Connection, b: &Book) -> rusqlite::Result<i64> {
-    let t = now();
-    let mut stmt = conn.prepare_cached(INSERT_SQL)?;
+/// Run [`INSERT_SQL`] for `b`, both timestamps `t`.
+fn insert_book(stmt: &mut rusqlite::Statement<'_>, b: &Book, t: i64) -> rusqlite::Result<usize> {
     stmt.execute(rusqlite::params![
         t,
         t,
@@ -114,7 +113,12 @@ pub fn raw_insert(conn: &rusqlite::Connection, b: &Book) -> rusqlite::Result<i64
         b.price,
         b.in_print,
         b.author_id
-    ])?;
+    ])
+}
+
+pub fn raw_insert(conn: &rusqlite::Connection, b: &Book) -> rusqlite::Result<i64> {
+    let mut stmt = conn.prepare_cached(INSERT_SQL)?;
+    insert_book(&mut stmt, b, now())?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -124,15 +128,7 @@ pub fn raw_bulk(conn: &rusqlite::Connection, books: &[Book]) -> rusqlite::Result
         let t = now();
         let mut stmt = conn.prepare_cached(INSERT_SQL)?;
         for b in books {
-            stmt.execute(rusqlite::params![
-                t,
-                t,
-                b.title,
-                b.year,
-                b.price,
-                b.in_print,
-                b.author_id
-            ])?;
+            insert_book(&mut stmt, b, t)?;
         }
     }
     conn.execute_batch("COMMIT")

@@ -103,6 +103,9 @@ impl<M: DbModel, R: Record<Model = M>> AsyncQueryBuilder<M, R> {
     /// projections apply as in `fetch_all`; each batch resumes after the
     /// last row handed over (by the query's order, the pk breaking ties),
     /// so the loop body may use the database. An error ends the stream.
+    /// Each row crosses from the database thread to the caller's task; to
+    /// visit rows that need not cross, iterate inside one
+    /// [`run`](crate::AsyncSqliterDB::run) block (`for row in &db.select::<M>()`).
     ///
     /// ```
     /// # use sqliter_async::{AsyncSqliterDB, DbModel, DbOptions, prelude::*};

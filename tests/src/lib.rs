@@ -125,6 +125,11 @@ pub trait Door: Sized {
     async fn query_int(&self, sql: &str) -> i64;
     /// One text value from raw SQL.
     async fn query_text(&self, sql: &str) -> String;
+    /// Run `f` on the door's own rusqlite connection.
+    async fn with_raw<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&sqliter_async::tokio_rusqlite::rusqlite::Connection) -> T + Send + 'static,
+    ) -> T;
 }
 
 /// The terminal methods of both query builders; `R` is the row type (`M`,
@@ -377,6 +382,13 @@ impl Door for SqliterDB {
     async fn query_text(&self, sql: &str) -> String {
         query_text(self, sql)
     }
+
+    async fn with_raw<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&sqliter_async::tokio_rusqlite::rusqlite::Connection) -> T + Send + 'static,
+    ) -> T {
+        self.with_connection(f).expect("with_connection")
+    }
 }
 
 impl Door for AsyncSqliterDB {
@@ -562,6 +574,16 @@ impl Door for AsyncSqliterDB {
         conn.call(move |c| c.query_row(&sql, [], |r| r.get::<_, String>(0)))
             .await
             .expect("query")
+    }
+
+    async fn with_raw<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&sqliter_async::tokio_rusqlite::rusqlite::Connection) -> T + Send + 'static,
+    ) -> T {
+        let conn = self.connect().await.expect("connect");
+        conn.call(move |c| Ok::<_, std::convert::Infallible>(f(c)))
+            .await
+            .expect("call")
     }
 }
 
