@@ -22,7 +22,7 @@ for w in ${WORKLOADS:-$("$bin" --list)}; do
   # Async operations are cheap but the thread hand-off varies a little:
   # more of them average it out.
   case $w in async_insert_single|async_get_by_pk) n=$((times * 10));; esac
-  case $w in stream_100k|select_all|load_associations|select_filter|aggregate|async_aggregate) n=$((times / 10 > 0 ? times / 10 : 1));; esac
+  case $w in *stream_100k|select_all|load_associations|select_filter|aggregate|async_aggregate) n=$((times / 10 > 0 ? times / 10 : 1));; esac
   per_op() { echo $(( ($(count "$w" "$1" $((2 * n))) - $(count "$w" "$1" "$n")) / n )); }
   raw=$(per_op rusqlite); orm=$(per_op sqliter)
   name="sync/$w"; case $w in async_*) name="async/${w#async_}";; esac

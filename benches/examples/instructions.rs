@@ -23,13 +23,15 @@ use sqliter_benches::books::{
     book, next_pk, orm_aggregate, raw_aggregate, raw_all, raw_authors_with_books, raw_filter,
     raw_get, raw_insert, raw_update, seeded_with, sync_orm, sync_raw, Author, Book, BOOKS,
 };
-use sqliter_benches::streaming::{orm_visit, raw_visit, seed_readings};
+use sqliter_benches::streaming::{
+    async_orm_visit, async_run_visit, orm_visit, raw_visit, seed_readings,
+};
 use sqliter_benches::tune;
 use sqliter_core::prelude::*;
 use sqliter_core::{DbOptions, SqliterDB};
 
 /// Every workload's name, as `instructions.sh` loops over them.
-const WORKLOADS: [&str; 12] = [
+const WORKLOADS: [&str; 14] = [
     "insert_single",
     "get_by_pk",
     "select_filter",
@@ -42,6 +44,8 @@ const WORKLOADS: [&str; 12] = [
     "async_insert_single",
     "async_get_by_pk",
     "async_aggregate",
+    "async_stream_100k",
+    "async_run_stream_100k",
 ];
 
 /// Run `op` `times` times: the only code callgrind counts.
@@ -69,7 +73,7 @@ fn main() {
         other => panic!("side: sqliter or rusqlite, not {other}"),
     };
     let dir = tempfile::tempdir().unwrap();
-    let path = if workload == "stream_100k" {
+    let path = if workload.ends_with("stream_100k") {
         seed_readings(&dir.path().join("stream.db"), 100_000)
     } else if workload == "load_associations" {
         seeded_with(dir.path(), "books.db", 1_000)
@@ -218,6 +222,17 @@ fn async_op<'a>(s: &'a Sides<'a>, workload: &str, orm_side: bool) -> Option<Box<
         }
         ("async_aggregate", false) => Box::new(move || {
             runtime.block_on(async { drop(async_raw.call(|c| raw_aggregate(c)).await.unwrap()) });
+        }),
+        ("async_stream_100k", true) => Box::new(move || {
+            std::hint::black_box(runtime.block_on(async_orm_visit(async_orm)));
+        }),
+        ("async_run_stream_100k", true) => Box::new(move || {
+            std::hint::black_box(runtime.block_on(async_run_visit(async_orm)));
+        }),
+        ("async_stream_100k" | "async_run_stream_100k", false) => Box::new(move || {
+            std::hint::black_box(
+                runtime.block_on(async { async_raw.call(|c| raw_visit(c)).await.unwrap() }),
+            );
         }),
         _ => return None,
     })
