@@ -20,9 +20,9 @@ use std::sync::atomic::AtomicI64;
 
 use criterion::{BatchSize, Criterion};
 use sqliter_benches::books::{
-    self, book, checkpoint, next_pk, orm_aggregate, raw_aggregate, raw_all, raw_authors_with_books,
-    raw_bulk, raw_filter, raw_get, raw_insert, raw_update, seeded, seeded_with, sync_orm, sync_raw,
-    Author, Book, AUTHORS, BOOKS,
+    self, book, checkpoint, next_pk, orm_aggregate, orm_filter, raw_aggregate, raw_all,
+    raw_authors_with_books, raw_bulk, raw_filter, raw_get, raw_insert, raw_update, seeded,
+    seeded_with, sync_orm, sync_raw, Author, Book, AUTHORS, BOOKS,
 };
 use sqliter_benches::{print_ratios, TUNE_SQL};
 use sqliter_core::prelude::*;
@@ -278,13 +278,7 @@ fn read_benches(c: &mut Criterion, s: &mut Sides) {
     });
     g.finish();
 
-    let query = s
-        .orm
-        .select::<Book>()
-        .filter(Book::year().gte(2000))
-        .filter(Book::in_print().eq(true))
-        .order("title", false)
-        .limit(1000);
+    let query = orm_filter(s.orm.select::<Book>());
     let rows = raw_filter(&s.raw).unwrap();
     assert_eq!(rows.len(), 1000);
     assert_eq!(query.fetch_all().unwrap().len(), rows.len());

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use criterion::Criterion;
-use sqliter_async::{AsyncManyToMany, AsyncSqliterDB};
-use sqliter_benches::{print_table, tune};
+use sqliter_async::AsyncManyToMany;
+use sqliter_benches::{async_orm, async_raw, print_table, tune};
 use sqliter_core::prelude::*;
 use sqliter_core::{DbModel, DbOptions, ManyToMany, SqliterDB};
 
@@ -239,17 +239,8 @@ fn async_benches(c: &mut Criterion, path: &Path) {
         .build()
         .unwrap();
     let (orm, raw, article) = runtime.block_on(async {
-        let orm = AsyncSqliterDB::create(DbOptions::file(path.to_string_lossy()))
-            .await
-            .unwrap();
-        orm.connect()
-            .await
-            .unwrap()
-            .call(|c| tune(c))
-            .await
-            .unwrap();
-        let raw = tokio_rusqlite::Connection::open(path).await.unwrap();
-        raw.call(|c| tune(c)).await.unwrap();
+        let orm = async_orm(path).await;
+        let raw = async_raw(path).await;
 
         let loaded = orm
             .select::<AsyncArticle>()

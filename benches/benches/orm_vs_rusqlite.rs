@@ -21,10 +21,10 @@ use criterion::{BatchSize, Criterion};
 use peak_alloc::PeakAlloc;
 use sqliter_async::AsyncSqliterDB;
 use sqliter_benches::books::{
-    book, checkpoint, next_pk, orm_aggregate, raw_aggregate, raw_all, raw_bulk, raw_filter,
-    raw_get, raw_insert, raw_update, seeded, sync_orm, sync_raw, Book, BOOKS,
+    book, checkpoint, next_pk, orm_aggregate, orm_filter, raw_aggregate, raw_all, raw_bulk,
+    raw_filter, raw_get, raw_insert, raw_update, seeded, sync_orm, sync_raw, Book, BOOKS,
 };
-use sqliter_benches::{print_table, tune};
+use sqliter_benches::{async_orm, async_raw, print_table};
 use sqliter_core::prelude::*;
 use sqliter_core::{DbOptions, SqliterDB};
 
@@ -39,20 +39,6 @@ fn raw_count(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
 }
 
 // ------------------------------------------------------------------ setup
-
-async fn async_orm(path: &Path) -> AsyncSqliterDB {
-    let db = AsyncSqliterDB::create(DbOptions::file(path.to_string_lossy()))
-        .await
-        .unwrap();
-    db.connect().await.unwrap().call(|c| tune(c)).await.unwrap();
-    db
-}
-
-async fn async_raw(path: &Path) -> tokio_rusqlite::Connection {
-    let conn = tokio_rusqlite::Connection::open(path).await.unwrap();
-    conn.call(|c| tune(c)).await.unwrap();
-    conn
-}
 
 // ------------------------------------------------------------- benchmarks
 
@@ -103,12 +89,7 @@ fn sync_benches(c: &mut Criterion, dir: &Path) {
 
     let mut g = c.benchmark_group("sync/select_filter");
     g.bench_function("baseline", |b| b.iter(|| raw_filter(&raw).unwrap()));
-    let query = orm
-        .select::<Book>()
-        .filter(Book::year().gte(2000))
-        .filter(Book::in_print().eq(true))
-        .order("title", false)
-        .limit(1000);
+    let query = orm_filter(orm.select::<Book>());
     g.bench_function("sqliter", |b| b.iter(|| query.fetch_all().unwrap()));
     g.finish();
 
@@ -206,12 +187,7 @@ fn async_benches(c: &mut Criterion, dir: &Path) {
         b.to_async(&runtime)
             .iter(|| async { raw.call(|c| raw_filter(c)).await.unwrap() });
     });
-    let query = orm
-        .select::<Book>()
-        .filter(Book::year().gte(2000))
-        .filter(Book::in_print().eq(true))
-        .order("title", false)
-        .limit(1000);
+    let query = orm_filter(orm.select::<Book>());
     g.bench_function("sqliter", |b| {
         b.to_async(&runtime)
             .iter(|| async { query.fetch_all().await.unwrap() });

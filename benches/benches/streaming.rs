@@ -10,11 +10,10 @@
 
 use criterion::Criterion;
 use peak_alloc::PeakAlloc;
-use sqliter_async::AsyncSqliterDB;
 use sqliter_benches::streaming::{
     async_orm_visit, async_run_visit, orm_visit, raw_visit, seed_readings,
 };
-use sqliter_benches::{print_table, tune};
+use sqliter_benches::{async_orm, async_raw, print_table, tune};
 use sqliter_core::{DbOptions, SqliterDB};
 
 #[global_allocator]
@@ -45,15 +44,8 @@ fn main() {
         .worker_threads(1)
         .build()
         .unwrap();
-    let (async_orm, async_raw) = runtime.block_on(async {
-        let db = AsyncSqliterDB::create(DbOptions::file(path.to_string_lossy()))
-            .await
-            .unwrap();
-        db.connect().await.unwrap().call(|c| tune(c)).await.unwrap();
-        let raw = tokio_rusqlite::Connection::open(&path).await.unwrap();
-        raw.call(|c| tune(c)).await.unwrap();
-        (db, raw)
-    });
+    let (async_orm, async_raw) =
+        runtime.block_on(async { (async_orm(&path).await, async_raw(&path).await) });
 
     // Memory first, on warm statement caches.
     let expected = raw_visit(&raw).unwrap();

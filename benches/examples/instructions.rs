@@ -20,15 +20,16 @@ use std::sync::atomic::AtomicI64;
 
 use sqliter_async::AsyncSqliterDB;
 use sqliter_benches::books::{
-    book, next_pk, orm_aggregate, raw_aggregate, raw_all, raw_authors_with_books, raw_filter,
-    raw_get, raw_insert, raw_update, seeded_with, sync_orm, sync_raw, Author, Book, BOOKS,
+    book, next_pk, orm_aggregate, orm_filter, raw_aggregate, raw_all, raw_authors_with_books,
+    raw_filter, raw_get, raw_insert, raw_update, seeded_with, sync_orm, sync_raw, Author, Book,
+    BOOKS,
 };
 use sqliter_benches::streaming::{
     async_orm_visit, async_run_visit, orm_visit, raw_visit, seed_readings,
 };
-use sqliter_benches::tune;
+use sqliter_benches::{async_orm, async_raw};
 use sqliter_core::prelude::*;
-use sqliter_core::{DbOptions, SqliterDB};
+use sqliter_core::SqliterDB;
 
 /// Every workload's name, as `instructions.sh` loops over them.
 const WORKLOADS: [&str; 14] = [
@@ -87,15 +88,8 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (async_orm, async_raw) = runtime.block_on(async {
-        let db = AsyncSqliterDB::create(DbOptions::file(path.to_string_lossy()))
-            .await
-            .unwrap();
-        db.connect().await.unwrap().call(|c| tune(c)).await.unwrap();
-        let raw = tokio_rusqlite::Connection::open(&path).await.unwrap();
-        raw.call(|c| tune(c)).await.unwrap();
-        (db, raw)
-    });
+    let (async_orm, async_raw) =
+        runtime.block_on(async { (async_orm(&path).await, async_raw(&path).await) });
     let sides = Sides {
         orm: &orm,
         raw: &raw,
@@ -133,12 +127,7 @@ fn sync_op<'a>(s: &'a Sides<'a>, workload: &str, orm_side: bool) -> Option<Box<d
         ("get_by_pk", true) => Box::new(move || drop(orm.get::<Book>(next_pk(pk)).unwrap())),
         ("get_by_pk", false) => Box::new(move || drop(raw_get(raw, next_pk(pk)).unwrap())),
         ("select_filter", true) => {
-            let query = orm
-                .select::<Book>()
-                .filter(Book::year().gte(2000))
-                .filter(Book::in_print().eq(true))
-                .order("title", false)
-                .limit(1000);
+            let query = orm_filter(orm.select::<Book>());
             Box::new(move || drop(query.fetch_all().unwrap()))
         }
         ("select_filter", false) => Box::new(move || drop(raw_filter(raw).unwrap())),

@@ -168,6 +168,15 @@ pub fn raw_aggregate(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<(i64, 
     rows.collect()
 }
 
+/// [`raw_filter`]'s query through SQLiter's query chain.
+pub fn orm_filter<Q: QueryChain<Model = Book>>(query: Q) -> Q {
+    query
+        .filter(Book::year().gte(2000))
+        .filter(Book::in_print().eq(true))
+        .order("title", false)
+        .limit(1000)
+}
+
 /// The same aggregate through SQLiter's query chain.
 pub fn orm_aggregate<Q: QueryChain<Model = Book>>(query: Q) -> Q {
     query

@@ -113,3 +113,21 @@ pub fn print_ratios(output: &Path, groups: &[&str], baseline: &str, others: &[&s
         println!("| {} |", row.join(" | "));
     }
 }
+
+/// SQLiter's async door on `path`, tuned like every baseline connection.
+pub async fn async_orm(path: &Path) -> sqliter_async::AsyncSqliterDB {
+    let db = sqliter_async::AsyncSqliterDB::create(sqliter_core::DbOptions::file(
+        path.to_string_lossy(),
+    ))
+    .await
+    .unwrap();
+    db.connect().await.unwrap().call(|c| tune(c)).await.unwrap();
+    db
+}
+
+/// A tokio-rusqlite connection on `path`, tuned.
+pub async fn async_raw(path: &Path) -> tokio_rusqlite::Connection {
+    let conn = tokio_rusqlite::Connection::open(path).await.unwrap();
+    conn.call(|c| tune(c)).await.unwrap();
+    conn
+}
