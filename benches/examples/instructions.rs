@@ -115,10 +115,36 @@ struct Sides<'a> {
     pk: AtomicI64,
 }
 
+/// Books in hand, each taken in turn with a new price: what an update
+/// workload saves.
+struct Repriced {
+    books: Vec<Book>,
+    turn: usize,
+    price: f64,
+}
+
+impl Repriced {
+    fn new(books: Vec<Book>) -> Self {
+        Self {
+            books,
+            turn: 0,
+            price: 0.0,
+        }
+    }
+
+    fn next(&mut self) -> &mut Book {
+        let at = self.turn % self.books.len();
+        self.turn += 1;
+        self.price += 0.5;
+        let book = &mut self.books[at];
+        book.price = self.price;
+        book
+    }
+}
+
 /// One operation of a sync workload, or `None` for another name.
 fn sync_op<'a>(s: &'a Sides<'a>, workload: &str, orm_side: bool) -> Option<Box<dyn FnMut() + 'a>> {
     let (orm, raw, pk) = (s.orm, s.raw, &s.pk);
-    let mut price = 0.0;
     Some(match (workload, orm_side) {
         ("insert_single", true) => Box::new(move || drop(orm.insert(book(3)).unwrap())),
         ("insert_single", false) => Box::new(move || {
@@ -135,13 +161,9 @@ fn sync_op<'a>(s: &'a Sides<'a>, workload: &str, orm_side: bool) -> Option<Box<d
         ("select_all", false) => Box::new(move || drop(raw_all(raw).unwrap())),
         ("update_single" | "update_fields", true) => {
             let fields = workload == "update_fields";
-            let mut books: Vec<Book> = orm.select::<Book>().limit(100).fetch_all().unwrap();
-            let mut n = 0;
+            let mut books = Repriced::new(orm.select::<Book>().limit(100).fetch_all().unwrap());
             Box::new(move || {
-                let b = &mut books[n % 100];
-                n += 1;
-                price += 0.5;
-                b.price = price;
+                let b = books.next();
                 if fields {
                     orm.update_fields(b, &["price"]).unwrap();
                 } else {
@@ -150,16 +172,13 @@ fn sync_op<'a>(s: &'a Sides<'a>, workload: &str, orm_side: bool) -> Option<Box<d
             })
         }
         ("update_single" | "update_fields", false) => {
-            let mut books: Vec<Book> = (1..=100)
-                .filter_map(|pk| raw_get(raw, pk).unwrap())
-                .collect();
-            let mut n = 0;
+            let mut books = Repriced::new(
+                (1..=100)
+                    .filter_map(|pk| raw_get(raw, pk).unwrap())
+                    .collect(),
+            );
             Box::new(move || {
-                let b = &mut books[n % 100];
-                n += 1;
-                price += 0.5;
-                b.price = price;
-                raw_update(raw, b).unwrap();
+                raw_update(raw, books.next()).unwrap();
             })
         }
         ("aggregate", true) => {
