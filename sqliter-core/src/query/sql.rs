@@ -632,38 +632,26 @@ fn default_order(spec: &QuerySpec) -> Vec<Order> {
 /// constant, written as a literal; a caller's limit stays a bound value,
 /// behind a no-op `CAST` that SQLite evaluates when the statement runs.
 fn write_limit(w: &mut Writer<'_>, spec: &QuerySpec, mode: Mode) {
-    let limit = match mode {
-        // One row at most, but `limit(0)` still returns nothing.
-        Mode::First | Mode::Last => Some(Limit::Literal(match spec.limit {
-            Some(0) => "0",
-            _ => "1",
-        })),
-        _ => spec.limit.map(Limit::Bound),
-    };
-    if limit.is_none() && spec.offset.is_none() {
+    let single_row = matches!(mode, Mode::First | Mode::Last);
+    if !single_row && spec.limit.is_none() && spec.offset.is_none() {
         return;
     }
     w.sql(" LIMIT ");
-    match limit {
-        Some(Limit::Literal(n)) => w.sql(n),
-        Some(Limit::Bound(n)) => {
+    match (single_row, spec.limit) {
+        // One row at most, but `limit(0)` still returns nothing.
+        (true, Some(0)) => w.sql("0"),
+        (true, _) => w.sql("1"),
+        (false, Some(n)) => {
             w.sql("CAST(");
             w.param(ValueRef::Integer(n));
             w.sql(" AS INTEGER)");
         }
-        None => w.sql("-1"),
+        (false, None) => w.sql("-1"),
     }
     if let Some(offset) = spec.offset {
         w.sql(" OFFSET ");
         w.param(ValueRef::Integer(offset));
     }
-}
-
-/// A `LIMIT`: the code's own constant, or the caller's value.
-#[derive(Clone, Copy)]
-enum Limit {
-    Literal(&'static str),
-    Bound(i64),
 }
 
 fn write_where<'q>(w: &mut Writer<'q>, spec: &'q QuerySpec) {

@@ -211,23 +211,10 @@ pub fn get_and_cache<M: DbModel>(
 /// columns that differ from the stored row (read now) are written, so the
 /// index is touched only for a value that moved.
 pub fn update<M: DbModel>(session: &Session<'_>, record: &mut M) -> Result<()> {
-    let table = M::META.table_name;
-    let update_err = |e| classify(Operation::Update, table, e);
-    crate::schema::ensure_shape(session, M::META)?;
-    session.begin_implicit()?;
-    let now = unix_now();
-    let written = {
-        let mut stmt = session
-            .conn
-            .prepare_cached(&M::model_sql().save)
-            .map_err(update_err)?;
-        stmt.raw_bind_parameter(1, now).map_err(update_err)?;
-        record.bind_data(&mut stmt, 2)?;
-        stmt.raw_bind_parameter(M::model_sql().data_len + 2, record.pk())
-            .map_err(update_err)?;
-        session.log_statement(&stmt);
-        stmt.raw_execute().map_err(update_err)?
-    };
+    let (written, now) = run_save(session, record, &M::model_sql().save, |stmt| {
+        record.bind_data(stmt, 2)?;
+        Ok(M::model_sql().data_len)
+    })?;
     if written == 0 {
         let changed = changed_columns(session, record)?;
         return update_columns(session, record, &changed);
@@ -308,24 +295,18 @@ pub(crate) fn update_columns<M: DbModel>(
     columns: &[(usize, crate::value::Value)],
 ) -> Result<()> {
     let table = M::META.table_name;
-    let update_err = |e| classify(Operation::Update, table, e);
     let sql = M::model_sql().update_of(M::META, columns);
-    crate::schema::ensure_shape(session, M::META)?;
-    session.begin_implicit()?;
-    let now = unix_now();
-    let mut stmt = session.conn.prepare_cached(&sql).map_err(update_err)?;
-    stmt.raw_bind_parameter(1, now).map_err(update_err)?;
-    for (n, (_, value)) in columns.iter().enumerate() {
-        stmt.raw_bind_parameter(
-            n + 2,
-            rusqlite::types::ToSqlOutput::Borrowed(value.as_ref()),
-        )
-        .map_err(update_err)?;
-    }
-    stmt.raw_bind_parameter(columns.len() + 2, record.pk())
-        .map_err(update_err)?;
-    session.log_statement(&stmt);
-    if stmt.raw_execute().map_err(update_err)? == 0 {
+    let (written, now) = run_save(session, record, &sql, |stmt| {
+        for (n, (_, value)) in columns.iter().enumerate() {
+            stmt.raw_bind_parameter(
+                n + 2,
+                rusqlite::types::ToSqlOutput::Borrowed(value.as_ref()),
+            )
+            .map_err(|e| classify(Operation::Update, table, e))?;
+        }
+        Ok(columns.len())
+    })?;
+    if written == 0 {
         return Err(Error::RecordNotFound {
             table: table.to_owned(),
             key: record.pk(),
@@ -333,6 +314,28 @@ pub(crate) fn update_columns<M: DbModel>(
     }
     saved(session, record, now);
     Ok(())
+}
+
+/// Run one save statement `sql` of `record`: `?1` is the new `updated_at`,
+/// `bind` binds the written values from `?2` and says how many, and the
+/// pk comes last. Returns the rows it changed and the timestamp it wrote.
+fn run_save<M: DbModel>(
+    session: &Session<'_>,
+    record: &M,
+    sql: &str,
+    bind: impl FnOnce(&mut rusqlite::Statement<'_>) -> Result<usize>,
+) -> Result<(usize, i64)> {
+    let update_err = |e| classify(Operation::Update, M::META.table_name, e);
+    crate::schema::ensure_shape(session, M::META)?;
+    session.begin_implicit()?;
+    let now = unix_now();
+    let mut stmt = session.conn.prepare_cached(sql).map_err(update_err)?;
+    stmt.raw_bind_parameter(1, now).map_err(update_err)?;
+    let values = bind(&mut stmt)?;
+    stmt.raw_bind_parameter(values + 2, record.pk())
+        .map_err(update_err)?;
+    session.log_statement(&stmt);
+    Ok((stmt.raw_execute().map_err(update_err)?, now))
 }
 
 /// After a save wrote the row: the cache forgets the table, the record
